@@ -1,0 +1,57 @@
+# Animo — one command to run the embedded demo, one to test. `make help` lists targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run test test-unit test-integration test-e2e lint typecheck schemas bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(UV):
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml devtools/pyproject.toml
+	@$(UV) sync --frozen --all-packages --quiet
+	@touch $@
+
+install: $(VENV)/.synced ## Install Python, uv and every package into .venv (from uv.lock)
+
+run: install ## Run Animo on the embedded default: broker, five services, demo feed
+	@$(VENV)/bin/animo-dev run
+
+test: install lint ## Lint, then unit, integration (real Tansu broker) and end-to-end tests
+	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-unit: install ## Unit tests only (no broker, no processes)
+	@$(VENV)/bin/python -m pytest tests/unit $(PYTEST_ARGS)
+
+test-integration: install ## Integration tests against a real Tansu broker
+	@$(VENV)/bin/python -m pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: install ## End-to-end tests: real processes, ingest through to reporting
+	@$(VENV)/bin/python -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: install ## Ruff, mypy --strict, and the committed event schemas against the code
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check --quiet .
+	@$(VENV)/bin/mypy shared/src services/*/src devtools/src
+	@$(VENV)/bin/python -m animo_shared.schemas --check
+
+schemas: install ## Regenerate the committed JSON Schemas of every event
+	@$(VENV)/bin/python -m animo_shared.schemas --write
+
+bench: install ## Benchmarks; figures written to benchmarks/results/
+	@$(VENV)/bin/python -m benchmarks
+
+clean: ## Remove the virtualenv, tools and local data
+	rm -rf $(VENV) $(TOOLS) var

@@ -1,0 +1,1 @@
+"""Animo embedded runner: broker, topics, services and demo feed on one machine."""

@@ -1,0 +1,1 @@
+"""Animo ingest service."""

@@ -1,0 +1,1 @@
+"""Animo moderation service."""

@@ -1,0 +1,1 @@
+"""Animo publisher service."""

@@ -1,0 +1,1 @@
+"""Animo common library: event contracts, bus, store, settings, observability."""

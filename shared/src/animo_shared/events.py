@@ -1,0 +1,325 @@
+"""The event contracts: one CloudEvents-shaped envelope and the v1 payload of every topic."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+BRAND_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
+SOURCE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
+
+BrandId = Annotated[str, StringConstraints(pattern=BRAND_PATTERN)]
+SourceName = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN)]
+Handle = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+# Every output id derives from its input id, so a replayed input yields the same
+# output id and downstream consumers drop the duplicate (STYLE: uuid5 chains).
+ANIMO_NAMESPACE = uuid.UUID("6f1c1a43-2d5e-4c7a-9a1e-0a4e1d6a5b10")
+
+
+def derive_id(*parts: str) -> str:
+    """A stable id from its parts: the same parts always give the same id."""
+    return str(uuid.uuid5(ANIMO_NAMESPACE, "\x1f".join(parts)))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Topic(StrEnum):
+    MENTIONS = "animo.mentions.v1"
+    ENGAGEMENT = "animo.engagement.v1"
+    MODERATION = "animo.moderation.v1"
+    POSTS = "animo.posts.v1"
+    CRM = "animo.crm.v1"
+    ALERTS = "animo.alerts.v1"
+    DEAD_LETTER = "animo.deadletter.v1"
+
+
+class Payload(BaseModel):
+    """Base of every event payload: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- animo.mentions.v1 -------------------------------------------------------
+
+
+class Author(Payload):
+    handle: Handle
+    name: str | None = Field(default=None, max_length=200)
+    followers: int | None = Field(default=None, ge=0)
+
+
+class MentionReceived(Payload):
+    """A mention of a brand was heard on a source and accepted (deduplicated)."""
+
+    mention_id: str
+    brand: BrandId
+    source: SourceName
+    external_id: str = Field(min_length=1, max_length=200)
+    author: Author
+    text: str = Field(max_length=100_000)
+    url: str | None = None
+    published_at: datetime
+    received_at: datetime
+    lang: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+
+
+# --- animo.engagement.v1 -----------------------------------------------------
+
+
+class EngagementKind(StrEnum):
+    SIGNED_UP = "signed_up"
+    PURCHASE = "purchase"
+    LIKE = "like"
+    COMMENT = "comment"
+    SHARE = "share"
+    REVIEW = "review"
+    NEWSLETTER_CLICK = "newsletter_click"
+
+
+class EngagementRecorded(Payload):
+    """A brand-side system reported something a member did."""
+
+    engagement_id: str
+    brand: BrandId
+    kind: EngagementKind
+    source: SourceName
+    handle: Handle
+    email: str | None = Field(default=None, max_length=320)
+    occurred_at: datetime
+    value: float | None = None
+
+
+# --- animo.moderation.v1 -----------------------------------------------------
+
+
+class ModerationAction(StrEnum):
+    ALLOW = "allow"
+    HIDE = "hide"
+    REVIEW = "review"
+
+
+class Category(StrEnum):
+    INSULT = "insult"
+    HATE = "hate"
+    SEXUAL = "sexual"
+    THREAT = "threat"
+    SPAM = "spam"
+    SELF_HARM = "self_harm"
+
+
+class Finding(Payload):
+    """One reason behind a decision: the rule that fired and the text it matched."""
+
+    category: Category
+    severity: int = Field(ge=1, le=3)
+    rule: str
+    term: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+
+
+class MentionModerated(Payload):
+    """Moderation decided what to do with a mention, and why."""
+
+    decision_id: str
+    mention_id: str
+    brand: BrandId
+    source: SourceName
+    author_handle: Handle
+    action: ModerationAction
+    findings: tuple[Finding, ...] = ()
+    published_at: datetime
+    decided_at: datetime
+    ruleset: str
+
+
+# --- animo.posts.v1 ----------------------------------------------------------
+
+
+class PostPublished(Payload):
+    """A scheduled post was delivered to a channel."""
+
+    post_id: str
+    brand: BrandId
+    channel_id: str
+    channel_kind: str
+    published_at: datetime
+    external_id: str | None = None
+
+
+class PostFailed(Payload):
+    """Delivering a post to a channel failed; the reason says why."""
+
+    post_id: str
+    brand: BrandId
+    channel_id: str
+    channel_kind: str
+    failed_at: datetime
+    reason: str
+    retryable: bool
+
+
+# --- animo.crm.v1 ------------------------------------------------------------
+
+
+class MemberCreated(Payload):
+    """A community member was seen for the first time."""
+
+    member_id: str
+    brand: BrandId
+    source: SourceName
+    handle: Handle
+    first_seen: datetime
+
+
+# --- animo.alerts.v1 ---------------------------------------------------------
+
+
+class AlertRaised(Payload):
+    """A brand's metric left its baseline: the early warning of a crisis."""
+
+    alert_id: str
+    brand: BrandId
+    kind: str
+    observed: float
+    baseline: float
+    started_at: datetime
+    message: str
+
+
+class AlertResolved(Payload):
+    """A raised alert's metric returned to its baseline."""
+
+    alert_id: str
+    brand: BrandId
+    kind: str
+    resolved_at: datetime
+
+
+# --- the catalogue -----------------------------------------------------------
+
+EVENT_TYPES: dict[Topic, dict[str, type[Payload]]] = {
+    Topic.MENTIONS: {"mention.received": MentionReceived},
+    Topic.ENGAGEMENT: {"engagement.recorded": EngagementRecorded},
+    Topic.MODERATION: {"mention.moderated": MentionModerated},
+    Topic.POSTS: {"post.published": PostPublished, "post.failed": PostFailed},
+    Topic.CRM: {"member.created": MemberCreated},
+    Topic.ALERTS: {"alert.raised": AlertRaised, "alert.resolved": AlertResolved},
+}
+
+TOPIC_OF_TYPE: dict[str, Topic] = {
+    event_type: topic for topic, types in EVENT_TYPES.items() for event_type in types
+}
+TYPE_OF_PAYLOAD: dict[type[Payload], str] = {
+    model: event_type for types in EVENT_TYPES.values() for event_type, model in types.items()
+}
+
+P = TypeVar("P", bound=Payload)
+
+
+class Envelope(BaseModel, Generic[P]):
+    """CloudEvents 1.0 structured envelope plus Animo's tenant and schema version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(min_length=1, max_length=100)
+    type: str
+    source: str
+    time: datetime
+    subject: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    brand: BrandId
+    schemaversion: Literal[1] = 1
+    correlationid: str | None = Field(default=None, max_length=100)
+    data: P
+
+
+class EventDecodeError(ValueError):
+    """An event does not fit its topic's contract; the message is the dead-letter reason."""
+
+
+def make_event(
+    payload: P,
+    *,
+    event_id: str,
+    source: str,
+    brand: str,
+    subject: str | None = None,
+    correlation_id: str | None = None,
+    time: datetime | None = None,
+) -> Envelope[P]:
+    """Wrap a payload in its envelope; the type comes from the payload's class."""
+    model: type[Envelope[P]] = Envelope[type(payload)]  # type: ignore[misc, assignment]
+    return model(
+        id=event_id,
+        type=TYPE_OF_PAYLOAD[type(payload)],
+        source=source,
+        time=time or utcnow(),
+        subject=subject,
+        brand=brand,
+        correlationid=correlation_id,
+        data=payload,
+    )
+
+
+class _RawEnvelope(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1, max_length=100)
+    type: str
+    source: str
+    time: datetime
+    subject: str | None = None
+    datacontenttype: Literal["application/json"] = "application/json"
+    brand: BrandId
+    schemaversion: Literal[1]
+    correlationid: str | None = Field(default=None, max_length=100)
+    data: dict[str, Any]
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(root)"
+    more = f" (+{error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def decode_event(topic: str, value: bytes | None) -> Envelope[Any]:
+    """Parse and validate one message of a topic, or raise EventDecodeError with the reason."""
+    if value is None:
+        raise EventDecodeError("empty message (tombstone) on an event topic")
+    try:
+        raw = _RawEnvelope.model_validate_json(value)
+    except ValidationError as error:
+        raise EventDecodeError(f"envelope invalid: {_describe(error)}") from None
+    try:
+        models = EVENT_TYPES[Topic(topic)]
+    except ValueError:
+        raise EventDecodeError(f"unknown topic {topic!r}") from None
+    model = models.get(raw.type)
+    if model is None:
+        raise EventDecodeError(f"event type {raw.type!r} does not belong on {topic}")
+    try:
+        data = model.model_validate(raw.data)
+    except ValidationError as error:
+        raise EventDecodeError(f"{raw.type} data invalid: {_describe(error)}") from None
+    fields = raw.model_dump(exclude={"data"})
+    return Envelope[model](**fields, data=data)  # type: ignore[valid-type]
+
+
+def event_json_schemas() -> dict[str, dict[str, Any]]:
+    """The JSON Schema of every event type's envelope, keyed by event type."""
+    return {
+        event_type: Envelope[model].model_json_schema()  # type: ignore[valid-type]
+        for types in EVENT_TYPES.values()
+        for event_type, model in types.items()
+    }

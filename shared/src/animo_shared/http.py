@@ -1,0 +1,186 @@
+"""HTTP plumbing every service mounts: auth, body limits, `$`-key refusal, correlation ids, health and metrics."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .observability import Metrics, correlation_id
+from .store import InvalidQuery, StoreError
+
+_CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+_bearer = HTTPBearer(auto_error=False)
+
+
+def require_key(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    """Every /v1 route: a valid `Authorization: Bearer <key>` or a 401 that says what is wrong."""
+    if credentials is None:
+        raise HTTPException(
+            401,
+            "missing API key: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    expected: str = request.app.state.admin_key
+    if not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
+        raise HTTPException(
+            401, "invalid API key", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+        )
+    return "admin"
+
+
+def _dollar_key(value: Any, path: list[str | int]) -> list[str | int] | None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key.startswith("$") or "\x00" in key:
+                return [*path, key]
+            found = _dollar_key(item, [*path, key])
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _dollar_key(item, [*path, index])
+            if found is not None:
+                return found
+    return None
+
+
+class BodyGuard:
+    """Refuses bodies over the limit (413) and JSON with `$`-prefixed keys (422), before any route runs."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "DELETE", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send, 413, self._too_large())
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send, 413, self._too_large())
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if b"json" in headers.get(b"content-type", b"") and b"$" in body:
+            try:
+                found = _dollar_key(json.loads(body), ["body"])
+            except ValueError:
+                found = None  # FastAPI answers malformed JSON with its own precise 422
+            if found is not None:
+                detail = [
+                    {
+                        "type": "forbidden_key",
+                        "loc": found,
+                        "msg": "keys starting with '$' are not accepted",
+                    }
+                ]
+                await self._refuse(scope, receive, send, 422, {"detail": detail})
+                return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _too_large(self) -> dict[str, Any]:
+        return {"detail": f"request body larger than {self.max_bytes} bytes"}
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, body: Any) -> None:
+        await JSONResponse(body, status_code=status)(scope, receive, send)
+
+
+ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+def install_common(
+    app: FastAPI, metrics: Metrics, readiness: ReadinessCheck, max_body_bytes: int
+) -> None:
+    """Health, readiness, metrics, correlation ids, error mapping and the body guard."""
+    service = metrics.service
+
+    @app.middleware("http")
+    async def observe(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.headers.get("x-correlation-id", "")
+        token = correlation_id.set(given if _CORRELATION.fullmatch(given) else str(uuid.uuid4()))
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            route = request.scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            elapsed = time.perf_counter() - started
+        metrics.http_seconds.labels(service, template).observe(elapsed)
+        metrics.http_requests.labels(
+            service, template, request.method, str(response.status_code)
+        ).inc()
+        response.headers["x-correlation-id"] = correlation_id.get() or ""
+        correlation_id.reset(token)
+        return response
+
+    @app.exception_handler(StoreError)
+    async def store_down(request: Request, error: StoreError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "storage unavailable, try again"}, 503, headers={"Retry-After": "5"}
+        )
+
+    @app.exception_handler(InvalidQuery)
+    async def bad_query(request: Request, error: InvalidQuery) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, 400)
+
+    ops = APIRouter(tags=["operations"])
+
+    @ops.get("/healthz", summary="Liveness: the process serves HTTP")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": service}
+
+    @ops.get("/readyz", summary="Readiness: broker, database and consumers answer")
+    async def readyz() -> JSONResponse:
+        checks = await readiness()
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "service": service, "checks": checks},
+            200 if ready else 503,
+        )
+
+    @ops.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def prometheus() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    app.include_router(ops)
+    app.add_middleware(BodyGuard, max_bytes=max_body_bytes)
