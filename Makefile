@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run test test-unit test-integration test-e2e lint typecheck schemas bench clean
+.PHONY: help install prometheus run test test-unit test-integration test-e2e lint typecheck schemas bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -26,10 +26,17 @@ $(VENV)/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/p
 
 install: $(VENV)/.synced ## Install Python, uv and every package into .venv (from uv.lock)
 
+prometheus: ## Install Debian's Prometheus for the real-scrape test (needs root; skipped otherwise)
+	@command -v prometheus >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing prometheus (apt)…"; apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
+	  else echo "prometheus is not installed and this is not root: its scrape test will be skipped"; fi; }
+
 run: install ## Run Animo on the embedded default: broker, five services, demo feed
 	@$(VENV)/bin/animo-dev run
 
-test: install lint ## Lint, then unit, integration (real Tansu broker) and end-to-end tests
+test: install lint prometheus ## Lint, then unit, integration (real Tansu broker) and end-to-end tests
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 test-unit: install ## Unit tests only (no broker, no processes)

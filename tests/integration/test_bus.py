@@ -16,6 +16,7 @@ from animo_shared.runtime import Runtime
 from animo_shared.settings import CommonSettings
 from animo_shared.store import Changes, Document, Index, StoreError
 from animo_shared.store.sqlite import SqliteStore
+
 from helpers.factories import mention_event
 from helpers.kafka import produce, read_all
 

@@ -182,10 +182,29 @@ def test_floods_of_links_or_mentions_are_spam_below_them_they_are_not() -> None:
     assert [f.term for f in found(three, Category.SPAM)] == ["a.com", "b.net", "http://c.io/x"]
     assert analyse(three).action == HIDE
     assert analyse("voir a.com et b.net").action == ALLOW
-    five = "@a @b @c @d @e venez voir"
+    five = "venez voir @a @b @c @d @e"
     assert len(found(five, Category.SPAM)) == 5
     assert analyse(five).action == HIDE
-    assert analyse("@a @b @c @d venez voir").action == ALLOW
+    assert analyse("venez voir @a @b @c @d").action == ALLOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@a @b @c @d @e @f merci pour le conseil !",
+        "@a @b @c @d @e",
+        "@a, @b, @c, @d, @e: thanks for the help",
+        "@a @b @c on y va @d @e",  # two in the body: below the limit
+    ],
+)
+def test_the_mentions_opening_a_reply_are_addressing_not_a_flood(text: str) -> None:
+    assert analyse(text) == Verdict(action=ALLOW, findings=())
+
+
+def test_mentions_after_the_opening_run_still_flood() -> None:
+    text = "@a @b regardez ça @c @d @e @f @g"
+    assert [f.term for f in found(text, Category.SPAM)] == ["@c", "@d", "@e", "@f", "@g"]
+    assert analyse(text).action == HIDE
 
 
 def test_self_harm_goes_to_a_human_even_when_the_text_breaks_other_rules() -> None:
@@ -206,3 +225,132 @@ def test_the_language_is_guessed_when_not_given() -> None:
     assert analyse("retard de livraison, encore !").action == ALLOW
     assert analyse("you are such a retard").action == HIDE
     assert analyse("you are such a retard", lang="fr").action == ALLOW
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "rule", "term"),
+    [
+        ("@cafebrume bande d'escrocs, rendez-moi mon argent", "fr", "escroc", "bande d'escrocs"),
+        (
+            "c'est une arnaque, bande de nazes et d'escrocs",
+            "fr",
+            "naze",
+            "bande de nazes et d'escrocs",
+        ),
+        ("Bande de cons !", "fr", "con", "Bande de cons"),
+        ("bande d'abrutis", "fr", "abruti", "bande d'abrutis"),
+        ("rendez l'argent, bande de sales voleurs", "fr", "voleur", "bande de sales voleurs"),
+        ("vous êtes une bande d'incapables", "fr", "naze", "bande d'incapables"),
+        ("you bunch of crooks", "en", "crook", "bunch of crooks"),
+        ("What a bunch of morons at Velo", "en", "moron", "bunch of morons"),
+    ],
+)
+def test_a_bunch_of_people_called_names_is_a_clear_insult(
+    text: str, lang: str, rule: str, term: str
+) -> None:
+    [finding] = found(text, Category.INSULT, lang)
+    assert (finding.rule, finding.term) == (f"insult:{lang}:collective:{rule}", term)
+    assert finding.severity == 2
+    assert analyse(text, lang).action == HIDE
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("Vélo Lumen c'est une arnaque", ALLOW),  # a complaint, not an insult
+        ("Une bande de voleurs a cambriolé la boutique", ALLOW),  # a description
+        ("Victime d'une bande de voleurs hier soir", ALLOW),
+        ("A bunch of thieves broke into the shop", ALLOW),
+        ("La bande de potes de mon fils", ALLOW),
+        # "escroc" alone accuses, but also warns: a human decides.
+        ("C'est un escroc", REVIEW),
+        ("Attention aux escrocs qui se font passer pour nous", REVIEW),
+    ],
+)
+def test_bands_that_are_described_and_lone_accusations_are_not_hidden(
+    text: str, action: ModerationAction
+) -> None:
+    assert analyse(text).action == action
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "term"),
+    [
+        (
+            "@velolumen hiring migrants again? those people are vermin, send them back",
+            "en",
+            "migrants again? those people are vermin",
+        ),
+        (
+            "@rouecycle vous embauchez des immigrés ? ces gens sont de la vermine, dehors",
+            "fr",
+            "immigrés ? ces gens sont de la vermine",
+        ),
+        ("Refugees again. They're all just rats.", "en", "Refugees again. They're all just rats"),
+        (
+            "Encore des migrants. Ces gens-là ne sont que des cafards.",
+            "fr",
+            "migrants. Ces gens-là ne sont que des cafards",
+        ),
+        ("Des musulmans ? Ils sont des parasites.", "fr", "musulmans ? Ils sont des parasites"),
+    ],
+)
+def test_a_group_dehumanised_through_a_pronoun_in_another_clause_is_hate(
+    text: str, lang: str, term: str
+) -> None:
+    [finding] = found(text, Category.HATE, lang)
+    assert finding.rule.startswith(f"hate:{lang}:anaphora:")
+    assert finding.term == term
+    assert analyse(text, lang).action == HIDE
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Encore des migrants. Ils ne sont pas des cafards.", "fr"),
+        ("Des migrants ont été secourus. Ils sont épuisés.", "fr"),
+        ("I hired migrants. They are hard workers, not vermin.", "en"),
+        ("The rats in my cellar again. They are vermin.", "en"),  # no group named
+        ("Calling migrants vermin is disgusting.", "en"),  # counter-speech
+        ("Traiter les réfugiés de cafards est une honte. Ce sont des gens.", "fr"),
+    ],
+)
+def test_pronouns_without_a_dehumanised_group_and_counter_speech_are_not_hate(
+    text: str, lang: str
+) -> None:
+    assert found(text, Category.HATE, lang) == []
+    assert analyse(text, lang).action == ALLOW
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "terms"),
+    [
+        (
+            "@velolumen photos nues et sexe en direct, clique http://hot-dates.example/2d0e5f",
+            "fr",
+            ["photos nues", "sexe en direct"],
+        ),
+        ("webcam sexy gratuite ce soir", "fr", ["webcam sexy"]),
+        ("vidéos xxx gratuites ici", "fr", ["vidéos xxx"]),
+        ("plans cul près de chez toi", "fr", ["plans cul"]),
+        ("live sex cams, click the link in bio", "en", ["live sex"]),
+        ("free xxx videos", "en", ["free xxx"]),
+    ],
+)
+def test_porn_spam_is_sexual(text: str, lang: str, terms: list[str]) -> None:
+    assert [f.term for f in found(text, Category.SEXUAL, lang)] == terms
+    assert analyse(text, lang).action == HIDE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Commande XXX-1234 bien reçue",
+        "Pieds nus sur la plage, photo souvenir",
+        "La photo de la terre nue après la récolte",
+        "Le sexe des anges, débat sans fin",
+        "Live music and cocktails tonight xxx",
+    ],
+)
+def test_words_near_porn_spam_stay_clean(text: str) -> None:
+    assert analyse(text) == Verdict(action=ALLOW, findings=())

@@ -1,8 +1,10 @@
 """The first French and English rule set: lexicons and a few patterns turn a text into a verdict.
 
 Pure and explainable: every finding names its rule and points at a span of the original text.
-Not done yet, left to the later analyser: context (quotes, counter-speech, reported speech,
-self-reference), negation beyond three words, sentiment, complaints.
+Not done yet, left to the later analyser: context (quotes, most counter-speech and reported
+speech, self-reference), negation beyond three words, sentiment, complaints. The one context
+handled here: a sentence that opens on a reporting verb ("Calling migrants vermin is
+disgusting") mentions hate rather than uses it, and gives no hate finding.
 
 Decision, strongest first:
   * self_harm                                   -> review (a person at risk must reach a human,
@@ -26,7 +28,7 @@ from importlib import resources
 from animo_moderation.normalise import Normalised, fold, normalise, term_key, term_pattern
 from animo_shared.events import Category, Finding, ModerationAction
 
-RULESET_VERSION = "fr-en-2026.11.1"
+RULESET_VERSION = "fr-en-2026.11.2"
 _LANGUAGES = ("fr", "en")
 
 
@@ -49,7 +51,7 @@ _FINDING_KINDS: Mapping[str, Category] = {
     "self_harm": Category.SELF_HARM,
     "spam": Category.SPAM,
 }
-_RULE_KINDS = frozenset({"identity", "derogation", "violence", "harm", "common"})
+_RULE_KINDS = frozenset({"identity", "derogation", "violence", "harm", "collective", "common"})
 _NEGATIONS = frozenset({"ne", "pas", "jamais", "not", "never", "no", "nor", "aucun", "aucune"})
 _WORD = re.compile(r"[a-zA-Z0-9]+(?:'[a-zA-Z0-9]+)*'?")
 
@@ -150,6 +152,19 @@ _INTENT = {
         re.IGNORECASE,
     ),
 }
+# A sentence opening on a reporting verb used as its subject talks about hate ("Calling migrants
+# vermin is disgusting", "Dire que vous détestez les femmes montre..."): counter-speech, no hate
+# finding. Known limit: the rare hateful sentence built the same way ("Calling them vermin is too
+# kind", the exclamative "Dire que ces gens sont des rats !") is missed too.
+_REPORTED = {
+    "fr": re.compile(
+        r"[^a-z0-9@]*(?:@\w+[^a-z0-9@]*)*(?:dire|traiter|qualifier|affirmer|pretendre|ecrire|penser|croire)\b"
+    ),
+    "en": re.compile(
+        r"[^a-z0-9@]*(?:@\w+[^a-z0-9@]*)*(?:calling|saying|claiming|describing|labell?ing|thinking|believing"
+        r"|writing|tweeting|to\s+(?:call|say|claim|describe|label))\b"
+    ),
+}
 _FR_TARGET = frozenset({"te", "t'", "t", "vous", "le", "la", "l'", "l", "lui", "les"})
 _EN_TARGET = re.compile(r"\s*\b(?:you|u|ya|him|her|them|your|his|their|y'all)(?![a-zA-Z'])", re.I)
 
@@ -185,6 +200,12 @@ class _Text:
         between = self.norm.text[left.end : right.start]
         return len(_WORD.findall(between)) <= _GROUP_WINDOW
 
+    def reported(self, position: int) -> bool:
+        """The sentence holding a position opens on a reporting verb (see _REPORTED)."""
+        index = self.sentence(position)
+        start = self._sentence_ends[index - 1] + 1 if index else 0
+        return _REPORTED[self.lang].match(self.norm.text, start) is not None
+
     def negated(self, hit: _Hit) -> bool:
         """A negation among the three words before the hit ("ne sont pas des rats"); "ne ... que"
         restricts rather than negates ("ne valent que de la merde")."""
@@ -219,17 +240,151 @@ def _lexicon_findings(text: _Text) -> Iterator[Finding]:
     # ("les arabes sont des rats") or a call to violence ("il faut exterminer les ...").
     called = [hit for hit in violent if hit.entry.kind == "violence" or text.intent(hit)]
     insults = [hit for hit in found if hit.entry.kind == "insult"]
+    derogations = list(_scan(lex, "derogation", norm))
     said: dict[int, list[_Hit]] = defaultdict(list)
-    for hit in [*_scan(lex, "derogation", norm), *insults, *called]:
-        if not text.negated(hit):
+    for hit in [*derogations, *insults, *called]:
+        if not text.negated(hit) and not text.reported(hit.start):
             said[text.sentence(hit.start)].append(hit)
-    for group in _scan(lex, "identity", norm):
+    groups = list(_scan(lex, "identity", norm))
+    used: set[int] = set()  # the starts of the predicates already said of a group
+    for group in groups:
         near = [hit for hit in said[text.sentence(group.start)] if text.near(group, hit)]
         if near:
             hit = max(near, key=lambda h: (h.entry.severity, -abs(h.start - group.start)))
+            used.add(hit.start)
             rule = f"hate:{text.lang}:{hit.entry.kind}:{hit.entry.key}"
             start, end = min(group.start, hit.start), max(group.end, hit.end)
             yield text.finding(Category.HATE, max(hit.entry.severity, 1), rule, start, end)
+    if groups:
+        yield from _anaphoric_hate(text, groups, derogations, used)
+    yield from _collective_insults(text, [*insults, *_scan(lex, "collective", norm)])
+
+
+# --- hate across clauses ---------------------------------------------------------------------------
+
+# A group named anywhere in the text, then, maybe in another clause, a pronoun or a "those
+# people" that is said to be vermin: "hiring migrants again? those people are vermin".
+_ANAPHOR = {
+    "fr": re.compile(
+        r"\b(?:(?:tous|toutes)\s+)?ces\s+(?:gens|gars|types|mecs|personnes|individus|etres"
+        r"|creatures|bestioles)(?:[\s-]*la)?\b|\b(?:ils|elles)\b|\b(?:ceux|celles)[\s-]*la\b"
+    ),
+    "en": re.compile(
+        r"\b(?:all\s+)?(?:th[oe]se|such)\s+(?:people|persons|folks|guys|men|women|ones|creatures"
+        r"|things|lot)\b|\bpeople\s+like\s+(?:them|that|those|these)\b|\bthey\b|\ball\s+of\s+them\b"
+    ),
+}
+# What may stand between that subject and the predicate: a copula, articles and intensifiers
+# ("ils ne sont que de la vermine", "they're all just rats"); anything else ("not", "have",
+# "eat") breaks the link. Predicates are the dehumanising derogations (severity 3) only: cross-
+# clause "they are stupid" is too often about someone else than the group.
+_COPULA = {
+    "fr": re.compile(
+        r"sont|etaient|seront|ne|n|que|qu|rien|tous|toutes|juste|vraiment|simplement|absolument"
+        r"|totalement|toujours|comme|de|d|des|du|la|l|un|une|vrais|vraies|veritables|bande"
+        r"|ramassis|sales"
+    ),
+    "en": re.compile(
+        r"are|re|r|were|is|all|just|only|still|nothing|but|like|a|an|the|bunch|pack|of|total"
+        r"|complete|utter|absolute|absolutely|fucking|literally|basically|really|truly|so|such"
+        r"|always|simply"
+    ),
+}
+_DEHUMANISING = 3
+_ANAPHOR_GAP = 6  # words at most between the subject and the predicate
+
+
+def _anaphoric_hate(
+    text: _Text, groups: list[_Hit], derogations: list[_Hit], used: set[int]
+) -> Iterator[Finding]:
+    predicates = [
+        hit
+        for hit in derogations
+        if hit.entry.severity >= _DEHUMANISING and hit.start not in used and not text.negated(hit)
+    ]
+    for anaphor in _ANAPHOR[text.lang].finditer(text.norm.text):
+        if text.reported(anaphor.start()):
+            continue
+        for hit in predicates:
+            between = text.norm.text[anaphor.end() : hit.start]
+            words = [part for word in _WORD.findall(between) for part in word.lower().split("'")]
+            if (
+                hit.start >= anaphor.end()
+                and text.sentence(hit.start) == text.sentence(anaphor.start())
+                and len(words) <= _ANAPHOR_GAP
+                and all(not part or _COPULA[text.lang].fullmatch(part) for part in words)
+            ):
+                before = [g for g in groups if g.start < anaphor.start()]
+                group = before[-1] if before else groups[0]
+                used.add(hit.start)
+                rule = f"hate:{text.lang}:anaphora:{hit.entry.key}"
+                start = min(group.start, anaphor.start())
+                yield text.finding(Category.HATE, hit.entry.severity, rule, start, hit.end)
+                break
+
+
+# --- insults to a bunch of people ----------------------------------------------------------------
+
+# "bande de cons", "bande d'escrocs", "you bunch of crooks": the head of a collective insult,
+# maybe with an intensifier ("bande de sales voleurs"), right before the noun.
+_COLLECTIVE_HEAD = {
+    "fr": re.compile(
+        r"\b(?:bandes?|ramassis|tas)\s+d(?:e\s+|'\s*)(?:(?:sales?|gros|grosses|pauvres|vrai(?:e)?s"
+        r"|beaux|belles|putains?\s+d(?:e\s+|'))\s*)?$"
+    ),
+    "en": re.compile(
+        r"\b(?:bunch|pack|band|gang)\s+of\s+(?:(?:fucking|bloody|damn|total|complete|utter"
+        r"|absolute|useless|lying|greedy|dirty)\s+)?$"
+    ),
+}
+# An article before the head makes it a description ("une bande de voleurs a cambriolé",
+# "a bunch of thieves broke in"), unless a copula or an exclamation precedes it ("vous êtes
+# une bande de voleurs", "ne sont qu'une bande de", "what a bunch of", "they're a bunch of").
+_ARTICLES = {
+    "fr": re.compile(
+        r"une?|la|le|les|des|du|aux?|[mts]a|[mts]on|[mts]es|notre|votre|nos|vos|leurs?"
+    ),
+    "en": re.compile(r"an?|the|my|his|her|its|our|their"),
+}
+_PREDICATIVE = {
+    "fr": re.compile(r"sont|etes|est|es|juste|vraiment|que|qu|rien|toujours|tous"),
+    "en": re.compile(r"what|such|are|re|is|s|was|were|be|just|all|but|really"),
+}
+_COORDINATION = re.compile(
+    r"(?:\s*,\s*(?:(?:et|ou|and|or)\s+)?|\s+(?:et|ou|and|or)\s+|\s*&\s*)(?:de\s+|d'\s*|des\s+)?"
+)
+
+
+def _collective_insults(text: _Text, nouns: list[_Hit]) -> Iterator[Finding]:
+    """An insult or a collective noun after a vocative "bande de" is a clear insult (severity
+    2): "bande d'escrocs", "bande de cons", "bande de nazes et d'escrocs" (one finding)."""
+    by_start = {hit.start: hit for hit in nouns}
+    covered = 0
+    for hit in sorted(nouns, key=lambda h: h.start):
+        if hit.start < covered:
+            continue
+        before = text.sentence_before(hit)
+        head = _COLLECTIVE_HEAD[text.lang].search(before)
+        if head is None or not _vocative(text.lang, before[: head.start()]):
+            continue
+        end, severity = hit.end, hit.entry.severity
+        while (joint := _COORDINATION.match(text.norm.text, end)) and joint.end() in by_start:
+            following = by_start[joint.end()]
+            end, severity = following.end, max(severity, following.entry.severity)
+        covered = end
+        start = hit.start - len(before) + head.start()
+        rule = f"insult:{text.lang}:collective:{hit.entry.key}"
+        yield text.finding(Category.INSULT, max(severity, 2), rule, start, end)
+
+
+def _vocative(lang: str, before: str) -> bool:
+    """No article before the head, or one after a copula or an exclamation."""
+    # Elisions split: "qu'une" is "qu" + "une", "d'une" (a description) is "d" + "une".
+    words = [part for word in _WORD.findall(before)[-3:] for part in word.lower().split("'")]
+    words = [word for word in words if word]
+    if not words or not _ARTICLES[lang].fullmatch(words[-1]):
+        return True
+    return len(words) >= 2 and _PREDICATIVE[lang].fullmatch(words[-2]) is not None
 
 
 def _threat(text: _Text, hit: _Hit) -> Iterator[Finding]:
@@ -259,6 +414,9 @@ _LINK = re.compile(
     re.IGNORECASE,
 )
 _MENTION = re.compile(r"(?<![\w@])@\w{1,30}")
+# A reply starts with the handles of everyone in the thread ("@a @b @c @d @e merci !"): that run
+# is the platform's addressing, not the author's flood, so only mentions after it count.
+_LEADING_MENTIONS = re.compile(r"[\s.,:;]*(?:@\w{1,30}[\s,:;]*)+")
 _FLOODS = (("links", 3, _LINK), ("mentions", 5, _MENTION))
 _AMOUNT = (
     r"(?:[$€£]\s?\d[\d.,]*(?:\s?k\b)?"
@@ -286,11 +444,14 @@ _OFFERS = {
 
 
 def _spam_findings(text: str) -> Iterator[Finding]:
-    """Floods of links or mentions, money and crypto offers. Capitals alone are not spam."""
+    """Floods of links or mentions (those opening a reply aside), money and crypto offers.
+    Capitals alone are not spam."""
+    leading = _LEADING_MENTIONS.match(text)
+    body = leading.end() if leading else 0
     matches = [
         (f"spam:{rule}", match)
         for rule, limit, pattern in _FLOODS
-        if len(found := list(pattern.finditer(text))) >= limit
+        if len(found := list(pattern.finditer(text, body if rule == "mentions" else 0))) >= limit
         for match in found
     ]
     matches += [(f"spam:{rule}", m) for rule, p in _OFFERS.items() for m in p.finditer(text)]
