@@ -301,6 +301,8 @@ class BatchConsumer:
         )
         await self._publisher.send([message])
         self._metrics.deadlettered.labels(self._metrics.service, record.topic).inc()
+        given = dict(record.headers or ()).get("ce_id")
+        event_id.set(given.decode("utf-8", "replace") if given else message.id)
         log.warning(
             "dead-lettered %s@%s/%s: %s", record.topic, record.partition, record.offset, reason
         )

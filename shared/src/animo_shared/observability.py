@@ -23,6 +23,7 @@ class _ContextFilter(logging.Filter):
         record.service = self.service
         record.correlation_id = correlation_id.get()
         record.event_id = event_id.get()
+        record.__dict__.pop("color_message", None)  # uvicorn's ANSI copy of the message
         return True
 
 
