@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import platform
 import tempfile
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from aiokafka import AIOKafkaProducer
 
 from animo_dev.broker import free_port, start_broker, stop_process
+from animo_dev.inprocess import serve
 from animo_ingest.config import Settings as IngestSettings
 from animo_ingest.main import create_app as create_ingest
 from animo_reporting.consumers import event_handler
@@ -101,27 +99,18 @@ async def consumer_throughput(bootstrap: str, workdir: Path, count: int) -> dict
     }
 
 
-@contextlib.asynccontextmanager
-async def ingest_server(bootstrap: str, workdir: Path) -> AsyncIterator[str]:
-    port = free_port()
-    settings = IngestSettings(
-        port=port, common=CommonSettings(kafka_bootstrap=bootstrap, data_dir=workdir, admin_key=KEY)
-    )
-    server = uvicorn.Server(uvicorn.Config(create_ingest(settings), port=port, log_config=None))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-
-
 async def ingest_throughput(bootstrap: str, workdir: Path, batches: int) -> dict[str, float]:
     """POST /v1/mentions with batches of 1,000 over real HTTP: validate, dedup, store, outbox."""
     async with (
-        ingest_server(bootstrap, workdir) as base,
+        serve(
+            create_ingest(
+                IngestSettings(
+                    common=CommonSettings(
+                        kafka_bootstrap=bootstrap, data_dir=workdir, admin_key=KEY
+                    )
+                )
+            )
+        ) as base,
         httpx.AsyncClient(
             base_url=base, headers={"Authorization": f"Bearer {KEY}"}, timeout=60
         ) as client,

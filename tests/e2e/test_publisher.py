@@ -14,6 +14,7 @@ from animo_dev.broker import free_port
 from animo_dev.stack import Stack
 from animo_dev.webhook import DemoWebhook
 from animo_shared.events import Topic, decode_event
+
 from helpers.kafka import read_all
 
 pytestmark = pytest.mark.e2e

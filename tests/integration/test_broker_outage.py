@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from animo_dev.broker import free_port, start_broker, stop_process
+from animo_dev.inprocess import serve
 from animo_ingest.config import Settings
 from animo_ingest.main import create_app
 from animo_shared.events import Topic
@@ -25,25 +24,9 @@ pytestmark = pytest.mark.integration
 KEY = "integration-key-" + "x" * 16
 
 
-@contextlib.asynccontextmanager
-async def serve_ingest(bootstrap: str, data_dir: Path) -> AsyncIterator[str]:
-    """The real app under a real uvicorn server on a free port."""
-    port = free_port()
-    settings = Settings(
-        port=port,
-        common=CommonSettings(kafka_bootstrap=bootstrap, data_dir=data_dir, admin_key=KEY),
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+def ingest_app(bootstrap: str, data_dir: Path) -> Any:
+    common = CommonSettings(kafka_bootstrap=bootstrap, data_dir=data_dir, admin_key=KEY)
+    return create_app(Settings(common=common))
 
 
 async def test_ingest_keeps_mentions_while_the_broker_is_away_and_publishes_them_after(
@@ -52,7 +35,7 @@ async def test_ingest_keeps_mentions_while_the_broker_is_away_and_publishes_them
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
     async with (
-        serve_ingest(bootstrap, tmp_path) as base,
+        serve(ingest_app(bootstrap, tmp_path)) as base,
         httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {KEY}"}) as api,
     ):
         assert (await api.get("/healthz")).status_code == 200

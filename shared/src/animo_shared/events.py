@@ -270,19 +270,11 @@ def make_event(
     )
 
 
-class _RawEnvelope(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _RawEnvelope(Envelope[Any]):
+    """The envelope as read off the wire: version fields required, data not yet typed."""
 
     specversion: Literal["1.0"]
-    id: str = Field(min_length=1, max_length=100)
-    type: str
-    source: str
-    time: datetime
-    subject: str | None = None
-    datacontenttype: Literal["application/json"] = "application/json"
-    brand: BrandId
     schemaversion: Literal[1]
-    correlationid: str | None = Field(default=None, max_length=100)
     data: dict[str, Any]
 
 
