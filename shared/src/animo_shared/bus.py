@@ -259,8 +259,10 @@ class BatchConsumer:
                     self._metrics.batch_failures.labels(self._metrics.service).inc()
                     log.exception("batch of %d failed; nothing committed, retrying", len(records))
                     # Rewind so the same records come again; polling on keeps us in the group.
+                    # A partition revoked meanwhile is replayed by its new owner instead.
+                    owned = consumer.assignment()
                     for tp, recs in batches.items():
-                        if recs:
+                        if recs and tp in owned:
                             consumer.seek(tp, recs[0].offset)
                     await backoff_sleep(attempt)
                     attempt += 1
@@ -275,9 +277,10 @@ class BatchConsumer:
     async def _record_lag(
         self, consumer: AIOKafkaConsumer, partitions: Iterable[TopicPartition]
     ) -> None:
+        owned = consumer.assignment()
         for tp in partitions:
             high = consumer.highwater(tp)
-            if high is not None:
+            if high is not None and tp in owned:
                 lag = max(0, high - await consumer.position(tp))
                 labels = (self._metrics.service, tp.topic, str(tp.partition))
                 self._metrics.lag.labels(*labels).set(lag)

@@ -6,12 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
 
 from aiokafka.errors import KafkaError
 
 from .bus import BatchConsumer, Handler, OutboxRelay, Publisher, backoff_sleep, ensure_topics
-from .events import Envelope, Topic
+from .events import Topic
 from .observability import Metrics
 from .settings import CommonSettings
 from .store import Changes, Store, StoreError
@@ -125,7 +124,3 @@ class Runtime:
                 c.state.connected and not c.state.failing for c in self.consumers
             )
         return checks
-
-
-def envelopes_of(events: Sequence[Envelope[Any]], event_type: str) -> list[Envelope[Any]]:
-    return [e for e in events if e.type == event_type]

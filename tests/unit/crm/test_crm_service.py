@@ -13,6 +13,7 @@ from animo_shared.events import (
     MentionReceived,
     ModerationAction,
     decode_event,
+    derive_id,
     make_event,
 )
 from animo_shared.store import Changes
@@ -74,7 +75,9 @@ async def test_new_members_are_announced_once_and_known_ones_not_at_all() -> Non
     changes = await CrmService(members).apply(events, T)
     created = [decode_event(m.topic, m.value) for m in changes.outbox]
     assert [e.data.handle for e in created] == ["ann"]
-    assert created[0].id == created[0].id and created[0].correlationid == "c"
+    ann = member_id("acme", "twitter", "ann")
+    assert created[0].id == derive_id("member.created", ann), "replays yield the same event id"
+    assert created[0].correlationid == "c"
     assert changes.outbox[0].key == f"acme:{member_id('acme', 'twitter', 'ann')}"
     assert len(members.mentions) == 3
 
