@@ -21,6 +21,8 @@ from .store import Changes, OutboxMessage, Store
 log = logging.getLogger(__name__)
 
 Handler = Callable[[list[Envelope[Any]]], Awaitable[Changes]]
+# Turns one message into an envelope, or raises EventDecodeError with the dead-letter reason.
+Decoder = Callable[[str, bytes | None], Envelope[Any]]
 
 
 def to_message(envelope: Envelope[Any], key: str) -> OutboxMessage:
@@ -198,8 +200,10 @@ class BatchConsumer:
         batch_size: int = 500,
         session_timeout_ms: int = 10_000,
         heartbeat_ms: int = 3_000,
+        decode: Decoder = decode_event,
     ) -> None:
         self.topics = [t.value for t in topics]
+        self._decode = decode
         self.group_id = group_id
         self._bootstrap = bootstrap
         self._store = store
@@ -315,7 +319,7 @@ class BatchConsumer:
         events: list[tuple[ConsumerRecord[Any, Any], Envelope[Any]]] = []
         for record in records:
             try:
-                events.append((record, decode_event(record.topic, record.value)))
+                events.append((record, self._decode(record.topic, record.value)))
             except EventDecodeError as error:
                 await self._dead_letter(record, str(error))
         seen = await self._store.already_processed([e.id for _, e in events])

@@ -38,6 +38,9 @@ class Topic(StrEnum):
     CRM = "animo.crm.v1"
     ALERTS = "animo.alerts.v1"
     DEAD_LETTER = "animo.deadletter.v1"
+    # Raw JSON from brand-side systems (no envelope): ingest validates it like HTTP input.
+    INBOUND_MENTIONS = "animo.inbound.mentions.v1"
+    INBOUND_ENGAGEMENT = "animo.inbound.engagement.v1"
 
 
 class Payload(BaseModel):
@@ -68,6 +71,15 @@ class MentionReceived(Payload):
     published_at: datetime
     received_at: datetime
     lang: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
+    query_ids: tuple[str, ...] = Field(
+        default=(), description="The brand's listening queries (own or competitor) it matched."
+    )
+    hashtags: tuple[str, ...] = ()
+    handles: tuple[str, ...] = Field(default=(), description="@handles mentioned in the text.")
+    urls: tuple[str, ...] = ()
+    duplicate_of: str | None = Field(
+        default=None, description="Mention id of the original this near-duplicates (retweet, copy)."
+    )
 
 
 # --- animo.engagement.v1 -----------------------------------------------------
@@ -91,9 +103,13 @@ class EngagementRecorded(Payload):
     kind: EngagementKind
     source: SourceName
     handle: Handle
+    name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=320)
+    email_verified: bool = False
     occurred_at: datetime
-    value: float | None = None
+    value: float | None = Field(
+        default=None, description="Amount of a purchase, stars of a review…"
+    )
 
 
 # --- animo.moderation.v1 -----------------------------------------------------

@@ -9,8 +9,16 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka.errors import KafkaError
 
-from .bus import BatchConsumer, Handler, OutboxRelay, Publisher, backoff_sleep, ensure_topics
-from .events import Topic
+from .bus import (
+    BatchConsumer,
+    Decoder,
+    Handler,
+    OutboxRelay,
+    Publisher,
+    backoff_sleep,
+    ensure_topics,
+)
+from .events import Topic, decode_event
 from .observability import Metrics
 from .settings import CommonSettings
 from .store import Changes, Store, StoreError
@@ -47,10 +55,18 @@ class Runtime:
         self._tasks: list[asyncio.Task[None]] = []
         self._background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
 
-    def consume(self, topics: Sequence[Topic], handler: Handler) -> BatchConsumer:
+    def consume(
+        self,
+        topics: Sequence[Topic],
+        handler: Handler,
+        *,
+        decode: Decoder = decode_event,
+        group: str | None = None,
+    ) -> BatchConsumer:
+        """A batch consumer in the service's group (or `animo-<service>-<group>`)."""
         consumer = BatchConsumer(
             topics=topics,
-            group_id=f"animo-{self.service}",
+            group_id=f"animo-{self.service}" + (f"-{group}" if group else ""),
             bootstrap=self.common.kafka_bootstrap,
             store=self.store,
             publisher=self.publisher,
@@ -60,6 +76,7 @@ class Runtime:
             batch_size=self.common.consumer_batch_size,
             session_timeout_ms=self.common.consumer_session_timeout_ms,
             heartbeat_ms=self.common.consumer_heartbeat_ms,
+            decode=decode,
         )
         self.consumers.append(consumer)
         return consumer

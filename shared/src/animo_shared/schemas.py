@@ -78,6 +78,20 @@ _EVENT_FLOWS: dict[Topic, Flow] = {
 }
 FLOWS: dict[Topic, Flow] = {
     **_EVENT_FLOWS,
+    Topic.INBOUND_MENTIONS: Flow(
+        (),
+        ("ingest",),
+        None,
+        "Raw mention JSON (the POST /v1/mentions item shape) from brand-side systems.",
+        outside=("brand-side systems",),
+    ),
+    Topic.INBOUND_ENGAGEMENT: Flow(
+        (),
+        ("ingest",),
+        None,
+        "Raw engagement JSON (the POST /v1/engagement item shape) from brand-side systems.",
+        outside=("brand-side systems",),
+    ),
     # Any consumer may give up on a message, so every consumer writes the dead letters.
     Topic.DEAD_LETTER: Flow(
         tuple(s for s in SERVICES if any(s in f.consumers for f in _EVENT_FLOWS.values())),
@@ -105,8 +119,8 @@ class Drift(NamedTuple):
 
 
 def channel_name(topic: Topic) -> str:
-    """`animo.mentions.v1` -> `mentions`: the channel's id in the AsyncAPI document."""
-    return topic.value.split(".")[1]
+    """`animo.mentions.v1` -> `mentions`, `animo.inbound.mentions.v1` -> `inbound_mentions`."""
+    return "_".join(topic.value.split(".")[1:-1])
 
 
 def _schema_file(event_type: str) -> str:
@@ -226,7 +240,8 @@ def asyncapi_document(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for topic, flow in FLOWS.items():
         name = channel_name(topic)
         readers = ", ".join(flow.consumers + flow.outside) or "none"
-        description = f"{flow.summary} Written by {', '.join(flow.producers)}; read by {readers}."
+        writers = ", ".join(flow.producers) or ", ".join(flow.outside)
+        description = f"{flow.summary} Written by {writers}; read by {readers}."
         if flow.key:
             description += f" Kafka key: `{flow.key}`."
         types = EVENT_TYPES.get(topic, {})
@@ -238,7 +253,9 @@ def asyncapi_document(schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
             types = {"deadletter": Payload}
         channels[name] = {
             "address": topic.value,
-            "title": {"crm": "CRM", "deadletter": "Dead letter"}.get(name, name.capitalize()),
+            "title": {"crm": "CRM", "deadletter": "Dead letter"}.get(
+                name, name.replace("_", " ").capitalize()
+            ),
             "description": description,
             "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in types},
         }

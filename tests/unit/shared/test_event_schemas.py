@@ -90,7 +90,7 @@ def test_asyncapi_references_all_resolve_inside_the_document() -> None:
 def test_every_topic_has_producers_in_the_flow_table() -> None:
     assert set(schemas.FLOWS) == set(Topic)
     for topic, flow in schemas.FLOWS.items():
-        assert flow.producers, topic
+        assert flow.producers or flow.outside, topic
         assert set(flow.producers + flow.consumers) <= set(schemas.SERVICES)
 
 
