@@ -40,7 +40,7 @@ def test_a_service_imports_only_itself_and_shared(service: str) -> None:
 
 
 def test_only_repositories_and_the_store_touch_database_drivers() -> None:
-    drivers = {"motor", "pymongo", "aiosqlite", "sqlite3"}
+    drivers = {"motor", "pymongo", "sqlite3"}
     for service in SERVICES:
         package = ROOT / f"services/{service}/src/animo_{service}"
         for path, names in imported_packages(package).items():

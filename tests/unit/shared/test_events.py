@@ -49,3 +49,12 @@ def test_tombstones_and_unknown_topics_are_refused() -> None:
         decode_event(Topic.MENTIONS, None)
     with pytest.raises(EventDecodeError, match="unknown topic"):
         decode_event("animo.nope.v1", json.dumps(raw()).encode())
+
+
+def test_derived_ids_are_uuid5_in_animos_namespace() -> None:
+    import uuid
+
+    from animo_shared.events import ANIMO_NAMESPACE, derive_id
+
+    for parts in [("mention", "acme", "twitter", "1"), ("x",), ("é", "☃", "")]:
+        assert derive_id(*parts) == str(uuid.uuid5(ANIMO_NAMESPACE, "\x1f".join(parts)))
