@@ -20,10 +20,16 @@ def found(text: str, category: Category, lang: str | None = None) -> list[Findin
     return [f for f in verdict.findings if f.category == category]
 
 
+def clean(verdict: Verdict) -> bool:
+    """Allowed without a single finding (sentiment, language and complaint may say more)."""
+    return verdict.action == ALLOW and verdict.findings == ()
+
+
 def test_the_ruleset_is_versioned_and_verdicts_are_immutable() -> None:
     assert RULESET_VERSION.startswith("fr-en-")
     verdict = analyse("bonjour")
-    assert verdict == Verdict(action=ALLOW, findings=())
+    assert clean(verdict)
+    assert verdict.language == "fr"
     with pytest.raises(dataclasses.FrozenInstanceError):
         verdict.action = HIDE  # type: ignore[misc]
 
@@ -126,7 +132,7 @@ def test_evasions_work_in_english_and_on_slurs() -> None:
     ],
 )
 def test_innocent_words_that_contain_or_resemble_bad_ones_stay_clean(text: str) -> None:
-    assert analyse(text) == Verdict(action=ALLOW, findings=())
+    assert clean(analyse(text))
 
 
 @pytest.mark.parametrize(
@@ -158,7 +164,7 @@ def test_non_hateful_profanity_is_allowed_with_its_evidence(text: str, lang: str
     ],
 )
 def test_clean_customer_messages_are_allowed_without_findings(text: str) -> None:
-    assert analyse(text) == Verdict(action=ALLOW, findings=())
+    assert clean(analyse(text))
 
 
 @pytest.mark.parametrize(
@@ -174,7 +180,7 @@ def test_clean_customer_messages_are_allowed_without_findings(text: str) -> None
 def test_money_offers_and_calls_to_click_are_spam(text: str, rule: str, term: str) -> None:
     verdict = analyse(text)
     assert verdict.action == HIDE
-    assert [(f.rule, f.term) for f in verdict.findings] == [(rule, term)]
+    assert (rule, term) in [(f.rule, f.term) for f in verdict.findings]
 
 
 def test_floods_of_links_or_mentions_are_spam_below_them_they_are_not() -> None:
@@ -198,7 +204,7 @@ def test_floods_of_links_or_mentions_are_spam_below_them_they_are_not() -> None:
     ],
 )
 def test_the_mentions_opening_a_reply_are_addressing_not_a_flood(text: str) -> None:
-    assert analyse(text) == Verdict(action=ALLOW, findings=())
+    assert clean(analyse(text))
 
 
 def test_mentions_after_the_opening_run_still_flood() -> None:
@@ -353,4 +359,4 @@ def test_porn_spam_is_sexual(text: str, lang: str, terms: list[str]) -> None:
     ],
 )
 def test_words_near_porn_spam_stay_clean(text: str) -> None:
-    assert analyse(text) == Verdict(action=ALLOW, findings=())
+    assert clean(analyse(text))
