@@ -128,6 +128,7 @@ class ModerationAction(StrEnum):
     ALLOW = "allow"
     HIDE = "hide"
     REVIEW = "review"
+    ESCALATE = "escalate"  # hidden and sent to a human at once (threats, minors)
 
 
 class Category(StrEnum):
@@ -163,6 +164,29 @@ class MentionModerated(Payload):
     published_at: datetime
     decided_at: datetime
     ruleset: str
+    policy_version: str | None = Field(default=None, description="The brand policy applied.")
+    language: str | None = None
+    sentiment: Literal["positive", "neutral", "negative"] | None = None
+    sentiment_score: float | None = Field(default=None, ge=-1, le=1)
+    complaint_topic: str | None = Field(
+        default=None, description="Set when the mention is a complaint (delivery, refund, …)."
+    )
+
+
+class DecisionReviewed(Payload):
+    """A person reviewed a moderation decision: the final action, who, and why."""
+
+    review_id: str
+    decision_id: str
+    mention_id: str
+    brand: BrandId
+    source: SourceName
+    author_handle: Handle
+    previous_action: ModerationAction
+    action: ModerationAction
+    reviewer: str
+    reason: str | None = Field(default=None, max_length=2000)
+    reviewed_at: datetime
 
 
 # --- animo.posts.v1 ----------------------------------------------------------
@@ -219,6 +243,20 @@ class AlertRaised(Payload):
     message: str
 
 
+class ComplaintDetected(Payload):
+    """A mention is a customer complaint: the brand should answer it fast (it stays visible)."""
+
+    alert_id: str
+    mention_id: str
+    brand: BrandId
+    source: SourceName
+    author_handle: Handle
+    topic: str
+    excerpt: str = Field(max_length=500)
+    published_at: datetime
+    detected_at: datetime
+
+
 class AlertResolved(Payload):
     """A raised alert's metric returned to its baseline."""
 
@@ -233,10 +271,17 @@ class AlertResolved(Payload):
 EVENT_TYPES: dict[Topic, dict[str, type[Payload]]] = {
     Topic.MENTIONS: {"mention.received": MentionReceived},
     Topic.ENGAGEMENT: {"engagement.recorded": EngagementRecorded},
-    Topic.MODERATION: {"mention.moderated": MentionModerated},
+    Topic.MODERATION: {
+        "mention.moderated": MentionModerated,
+        "decision.reviewed": DecisionReviewed,
+    },
     Topic.POSTS: {"post.published": PostPublished, "post.failed": PostFailed},
     Topic.CRM: {"member.created": MemberCreated},
-    Topic.ALERTS: {"alert.raised": AlertRaised, "alert.resolved": AlertResolved},
+    Topic.ALERTS: {
+        "alert.raised": AlertRaised,
+        "alert.resolved": AlertResolved,
+        "complaint.detected": ComplaintDetected,
+    },
 }
 
 TOPIC_OF_TYPE: dict[str, Topic] = {

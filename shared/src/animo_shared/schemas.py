@@ -53,7 +53,8 @@ _EVENT_FLOWS: dict[Topic, Flow] = {
         ("moderation",),
         ("crm", "reporting"),
         "brand:source:author_handle",
-        "Moderation decisions on mentions, with the findings behind them.",
+        "Moderation decisions on mentions, with the findings behind them, and the reviews "
+        "people made of them.",
     ),
     Topic.POSTS: Flow(
         ("publisher",),
@@ -71,8 +72,8 @@ _EVENT_FLOWS: dict[Topic, Flow] = {
         ("reporting", "moderation"),
         (),
         "brand",
-        "Early warnings of a crisis: a brand's metric left, or returned to, its baseline. "
-        "Contract only so far: spike detection comes with the reporting issue.",
+        "Early warnings: a brand's metric left, or returned to, its baseline (spike "
+        "detection comes with the reporting issue), and complaints to answer fast.",
         outside=("webhooks", "ops"),
     ),
 }

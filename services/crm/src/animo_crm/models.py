@@ -21,6 +21,7 @@ class Member(Document):
     allowed: int = 0
     hidden: int = 0
     reviewed: int = 0
+    escalated: int = 0
     first_seen: datetime | None = None
     last_seen: datetime | None = None
 

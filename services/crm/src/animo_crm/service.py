@@ -17,7 +17,12 @@ from animo_shared.events import (
 )
 from animo_shared.store import Changes
 
-ACTION_COUNTER = {"allow": "allowed", "hide": "hidden", "review": "reviewed"}
+ACTION_COUNTER = {
+    "allow": "allowed",
+    "hide": "hidden",
+    "review": "reviewed",
+    "escalate": "escalated",
+}
 
 
 def member_id(brand: str, source: str, handle: str) -> str:

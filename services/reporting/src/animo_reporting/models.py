@@ -20,6 +20,7 @@ class HourBucket(Document):
     action_allow: int = 0
     action_hide: int = 0
     action_review: int = 0
+    action_escalate: int = 0
 
 
 class Counts(BaseModel):

@@ -11,7 +11,7 @@ from animo_shared.store import Changes
 
 from .models import Counts, HourBucket, VolumeBucket, VolumeReport
 
-ACTIONS = ("allow", "hide", "review")
+ACTIONS = ("allow", "hide", "review", "escalate")
 
 
 class BucketStore(Protocol):
