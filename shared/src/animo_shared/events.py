@@ -83,6 +83,10 @@ class MentionReceived(Payload):
     query_ids: tuple[str, ...] = Field(
         default=(), description="The brand's listening queries (own or competitor) it matched."
     )
+    competitors: tuple[str, ...] = Field(
+        default=(),
+        description="Competitors whose queries it matched (share of voice); empty: the brand's own.",
+    )
     hashtags: tuple[str, ...] = ()
     handles: tuple[str, ...] = Field(default=(), description="@handles mentioned in the text.")
     urls: tuple[str, ...] = ()
@@ -201,6 +205,9 @@ class PostPublished(Payload):
     channel_kind: str
     published_at: datetime
     external_id: str | None = None
+    in_reply_to: str | None = Field(
+        default=None, description="Mention id this post answers (response time is measured on it)."
+    )
 
 
 class PostFailed(Payload):
