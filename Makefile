@@ -11,10 +11,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install prometheus run test test-unit test-integration test-e2e lint typecheck schemas bench clean
+.PHONY: help install prometheus run test bench-ingest eval-moderation test-unit test-integration test-e2e lint typecheck schemas bench clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(UV):
 	@$(PYTHON) -m venv $(TOOLS)
@@ -57,8 +57,18 @@ lint: install ## Ruff, mypy --strict, and the committed event schemas against th
 schemas: install ## Regenerate the committed JSON Schemas of every event
 	@$(VENV)/bin/python -m animo_shared.schemas --write
 
-bench: install ## Benchmarks; figures written to benchmarks/results/
+bench: install ## Every benchmark; figures written to benchmarks/results/
 	@$(VENV)/bin/python -m benchmarks
+	@$(VENV)/bin/python -m animo_ingest.query.bench
+	@$(VENV)/bin/python -m animo_moderation.bench
+
+bench-ingest: install ## Ingest: HTTP batches, consumer throughput, query matching, text cleaning
+	@$(VENV)/bin/python -m benchmarks
+	@$(VENV)/bin/python -m animo_ingest.query.bench
+	@$(VENV)/bin/python -m animo_ingest.text
+
+eval-moderation: install ## Moderation quality on ../shared/data/moderation; results in benchmarks/results/
+	@$(VENV)/bin/python -m animo_moderation.evaluate
 
 clean: ## Remove the virtualenv, tools and local data
 	rm -rf $(VENV) $(TOOLS) var
