@@ -30,6 +30,7 @@ def create_service_app(
     settings: ServiceSettings,
     routers: Sequence[APIRouter],
     wire: Wire,
+    public_routers: Sequence[APIRouter] = (),
 ) -> FastAPI:
     """Build (not start) a service: `wire(runtime)` registers consumers and returns the service object."""
     common = settings.common
@@ -68,6 +69,9 @@ def create_service_app(
     install_common(app, metrics, readiness, common.max_body_bytes)
     for router in routers:
         app.include_router(router, dependencies=[Depends(require_key)])
+    # Routes that authenticate otherwise (signed webhooks) and must not ask for a key.
+    for router in public_routers:
+        app.include_router(router)
     return app
 
 

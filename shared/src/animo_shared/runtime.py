@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from aiokafka.errors import KafkaError
@@ -106,6 +107,8 @@ class Runtime:
             self._spawn(f"consumer {consumer.group_id}", consumer.run)
         for name, work in self._background:
             self._spawn(name, work)
+        if self.consumers:
+            self._spawn("processed-id pruner", self._prune_processed)
 
     def _spawn(self, name: str, work: Callable[[], Awaitable[None]]) -> None:
         self._tasks.append(asyncio.create_task(_supervise(name, work), name=name))
@@ -116,6 +119,15 @@ class Runtime:
             await ensure_topics(self.common.kafka_bootstrap, [t.value for t in Topic])
         except KafkaError as error:
             log.warning("could not check or create topics: %s", error)
+
+    async def _prune_processed(self) -> None:
+        """Idempotency is kept for a retention window, not forever: the ledger stays bounded."""
+        keep = self.common.processed_retention_days * 86_400
+        while True:
+            forgotten = await self.store.forget_processed(time.time() - keep)
+            if forgotten:
+                log.info("forgot %d applied event ids older than the retention", forgotten)
+            await asyncio.sleep(3600)
 
     async def stop(self) -> None:
         for task in reversed(self._tasks):

@@ -45,6 +45,11 @@ class CommonSettings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest accepted request body (bytes)."
     )
+    processed_retention_days: float = Field(
+        default=30,
+        gt=0,
+        description="How long consumers remember applied event ids; an older replay counts again.",
+    )
     consumer_batch_size: int = Field(
         default=500, ge=1, le=10_000, description="Most events a consumer handles in one batch."
     )

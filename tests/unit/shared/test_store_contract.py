@@ -171,6 +171,21 @@ async def test_processed_ids_and_outbox_are_committed_with_the_batch(store: Stor
     assert [m.id for m in await store.outbox_pending(10)] == ["o2"]
 
 
+async def test_old_processed_ids_are_forgotten_and_recent_ones_kept(store: Store) -> None:
+    import time
+
+    old, recent = Changes(), Changes()
+    old.mark_processed(["old"])
+    await store.commit(old)
+    cutoff = time.time() + 0.001
+    while time.time() <= cutoff:
+        pass
+    recent.mark_processed(["new"])
+    await store.commit(recent)
+    assert await store.forget_processed(cutoff) == 1
+    assert await store.already_processed(["old", "new"]) == {"new"}
+
+
 async def test_store_keeps_data_across_restart(tmp_path: Path) -> None:
     first = SqliteStore(tmp_path / "durable.sqlite3")
     first.collection("items", Item, [Index(("at",))])

@@ -181,6 +181,7 @@ class MongoStore(Store):
                     label = "_".join(f.replace(".", "_") for f in index.fields)
                     await self.db[coll.name].create_index(keys, name=label, unique=index.unique)
             await self.db["_outbox"].create_index([("seq", ASCENDING)], name="seq")
+            await self.db["_processed"].create_index([("at", ASCENDING)], name="at")
             await self._finish_journals()
 
     async def close(self) -> None:
@@ -281,6 +282,11 @@ class MongoStore(Store):
             )
             for row in rows
         ]
+
+    async def forget_processed(self, before: float) -> int:
+        async with self.guard():
+            result = await self.db["_processed"].delete_many({"at": {"$lt": before}})
+        return int(result.deleted_count)
 
     async def outbox_sent(self, ids: Sequence[str]) -> None:
         async with self.guard():

@@ -383,3 +383,7 @@ class Store(ABC):
 
     @abstractmethod
     async def outbox_sent(self, ids: Sequence[str]) -> None: ...
+
+    @abstractmethod
+    async def forget_processed(self, before: float) -> int:
+        """Drop idempotency records older than `before` (epoch seconds); returns how many."""

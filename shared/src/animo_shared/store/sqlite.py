@@ -266,6 +266,7 @@ class SqliteStore(Store):
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=5000"):
             db.execute(f"PRAGMA {pragma}")
         db.execute("CREATE TABLE IF NOT EXISTS _processed (id TEXT PRIMARY KEY, at REAL NOT NULL)")
+        db.execute("CREATE INDEX IF NOT EXISTS ix__processed_at ON _processed (at)")
         db.execute(
             "CREATE TABLE IF NOT EXISTS _outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
             "id TEXT UNIQUE NOT NULL, topic TEXT NOT NULL, key TEXT NOT NULL, "
@@ -351,6 +352,11 @@ class SqliteStore(Store):
             )
             for row in rows
         ]
+
+    async def forget_processed(self, before: float) -> int:
+        return await self.run(
+            lambda db: db.execute("DELETE FROM _processed WHERE at < ?", [before]).rowcount
+        )
 
     async def outbox_sent(self, ids: Sequence[str]) -> None:
         await self.run(
