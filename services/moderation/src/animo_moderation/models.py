@@ -1,31 +1,140 @@
-"""Moderation's stored decision and API shapes."""
+"""Moderation's stored documents: decisions, review items, audit entries, policy versions."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, model_validator
 
-from animo_shared.events import Finding, ModerationAction
+from animo_shared.events import Finding, ModerationAction, derive_id
 from animo_shared.store import Document
+
+from .policy import Policy
+
+
+class ReviewStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class DecisionReview(BaseModel):
+    """The human review that settled a decision."""
+
+    review_id: str
+    reviewer: str
+    status: ReviewStatus
+    previous_action: ModerationAction
+    reason: str | None = None
+    reviewed_at: datetime
 
 
 class Decision(Document):
-    """What moderation decided for one mention (the id is the mention id), with its evidence."""
+    """What moderation decided for one mention (the id is the mention id), with its evidence.
 
+    `action` is the action in force: the policy's (`proposed_action`) until a person reviews it.
+    The text and language it was decided on are kept, so a draft policy can be replayed on them.
+    """
+
+    decision_id: str = ""
     brand: str
     source: str
     author_handle: str
     action: ModerationAction
+    proposed_action: ModerationAction | None = None
     categories: list[str]
     terms: list[str]
     findings: list[Finding]
+    allowed: list[Finding] = Field(
+        default_factory=list, description="Findings the allow-list cleared."
+    )
     text: str
+    lang: str | None = Field(default=None, description="The language the mention came with.")
     published_at: datetime
     decided_at: datetime
     ruleset: str
+    policy_version: str | None = None
+    language: str | None = None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    complaint_topic: str | None = None
+    complaint_evidence: list[str] = Field(default_factory=list)
+    review: DecisionReview | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill(cls, raw: Any) -> Any:
+        # Decisions stored before policies and reviews existed: same ids as their events.
+        if isinstance(raw, dict) and not raw.get("decision_id"):
+            raw = {**raw, "decision_id": derive_id("decision", raw["id"], raw["ruleset"])}
+        if isinstance(raw, dict) and raw.get("proposed_action") is None:
+            raw = {**raw, "proposed_action": raw.get("action")}
+        return raw
 
 
-class DecisionPage(BaseModel):
-    items: list[Decision]
-    total: int
+class ReviewItem(Document):
+    """A decision waiting for (or settled by) a person; the id is the decision id.
+
+    `revision` grows with every change, so a claim or a verdict is a compare-and-set on it.
+    """
+
+    mention_id: str
+    brand: str
+    source: str
+    author_handle: str
+    proposed_action: ModerationAction
+    categories: list[str]
+    excerpt: str
+    policy_version: str | None
+    created_at: datetime
+    status: ReviewStatus = ReviewStatus.PENDING
+    revision: int = 0
+    claimed_by: str | None = None
+    claim_expires_at: datetime | None = None
+    final_action: ModerationAction | None = None
+    review_id: str | None = None
+    reviewer: str | None = None
+    reason: str | None = None
+    reviewed_at: datetime | None = None
+
+
+class AuditEntry(Document):
+    """One step in a decision's life: claimed, approved, rejected, allow-listed."""
+
+    mention_id: str
+    decision_id: str
+    brand: str
+    at: datetime
+    actor: str
+    kind: str
+    from_action: ModerationAction | None = None
+    to_action: ModerationAction | None = None
+    reason: str | None = None
+    policy_version: str | None = None
+
+
+class PolicyVersion(Document):
+    """One immutable version of a brand's policy; the id is `<brand>:<number>`."""
+
+    brand: str
+    number: int
+    policy: Policy
+    created_at: datetime
+    created_by: str
+    note: str | None = None
+    based_on: int | None = Field(default=None, description="The version active when made.")
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
+
+
+class ActivePolicy(Document):
+    """The pointer to a brand's active version; the id is the brand."""
+
+    number: int
+    revision: int
+    activated_at: datetime
+    activated_by: str

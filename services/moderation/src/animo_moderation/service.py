@@ -1,45 +1,93 @@
-"""Moderation's domain: apply the rule set to each mention and turn the verdict into a decision event."""
+"""Moderation's domain: each mention judged by the analyser under its brand's active policy.
+
+A decision, its event and (for review or escalate) its review item are stored together; a
+complaint is routed on the alerts topic and never changes the action.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol, cast
 
 from animo_shared.bus import to_message
-from animo_shared.events import MentionModerated, MentionReceived, derive_id, make_event
+from animo_shared.events import (
+    ComplaintDetected,
+    MentionModerated,
+    MentionReceived,
+    ModerationAction,
+    derive_id,
+    make_event,
+)
 from animo_shared.store import Changes
 
-from .models import Decision
+from .models import Decision, ReviewItem
+from .policy_engine import CompiledPolicy, Outcome
 from .rules import RULESET_VERSION, analyse
+
+SOURCE = "animo/moderation"
+EXCERPT_CHARS = 280
+NEEDS_PERSON = frozenset({ModerationAction.REVIEW, ModerationAction.ESCALATE})
+Sentiment = Literal["positive", "neutral", "negative"]
 
 
 class DecisionStore(Protocol):
     def stage(self, changes: Changes, decision: Decision) -> None: ...
 
 
-def decide(mention: MentionReceived, now: datetime) -> Decision:
+class ReviewQueue(Protocol):
+    def enqueue(self, changes: Changes, item: ReviewItem) -> None: ...
+
+
+class ActivePolicies(Protocol):
+    async def active(self, brands: Sequence[str]) -> dict[str, CompiledPolicy]: ...
+
+    async def active_one(self, brand: str | None) -> CompiledPolicy: ...
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def judge(text: str, lang: str | None, policy: CompiledPolicy) -> Outcome:
+    """The analyser's verdict on a text under a policy: pure, CPU only."""
+    return policy.evaluate(analyse(text, lang), text)
+
+
+def decide(mention: MentionReceived, outcome: Outcome, now: datetime) -> Decision:
     """The decision for one mention: pure, so it can be tested without a broker or a database."""
-    verdict = analyse(mention.text, mention.lang)
+    verdict = outcome.verdict
     return Decision(
         id=mention.mention_id,
+        decision_id=derive_id("decision", mention.mention_id, RULESET_VERSION),
         brand=mention.brand,
         source=mention.source,
         author_handle=mention.author.handle,
-        action=verdict.action,
-        categories=sorted({f.category.value for f in verdict.findings}),
-        terms=sorted({f.term for f in verdict.findings}),
-        findings=list(verdict.findings),
-        text=mention.text[:2000],
+        action=outcome.action,
+        proposed_action=outcome.action,
+        categories=sorted({f.category.value for f in outcome.findings}),
+        terms=sorted({f.term for f in outcome.findings}),
+        findings=list(outcome.findings),
+        allowed=list(outcome.allowed),
+        text=mention.text,
+        lang=mention.lang,
         published_at=mention.published_at,
         decided_at=now,
         ruleset=RULESET_VERSION,
+        policy_version=outcome.policy_version,
+        language=verdict.language,
+        sentiment=verdict.sentiment,
+        sentiment_score=round(max(-1.0, min(1.0, verdict.sentiment_score)), 4),
+        complaint_topic=verdict.complaint.topic if verdict.complaint else None,
+        complaint_evidence=list(verdict.complaint.evidence) if verdict.complaint else [],
     )
 
 
-def decision_event(decision: Decision, correlation_id: str | None) -> MentionModerated:
+def decision_event(decision: Decision) -> MentionModerated:
     return MentionModerated(
-        decision_id=derive_id("decision", decision.id, decision.ruleset),
+        decision_id=decision.decision_id,
         mention_id=decision.id,
         brand=decision.brand,
         source=decision.source,
@@ -49,32 +97,100 @@ def decision_event(decision: Decision, correlation_id: str | None) -> MentionMod
         published_at=decision.published_at,
         decided_at=decision.decided_at,
         ruleset=decision.ruleset,
+        policy_version=decision.policy_version,
+        language=decision.language,
+        sentiment=cast(Sentiment | None, decision.sentiment),
+        sentiment_score=decision.sentiment_score,
+        complaint_topic=decision.complaint_topic,
     )
 
 
-class ModerationService:
-    def __init__(self, decisions: DecisionStore) -> None:
-        self.decisions = decisions
+def complaint_event(decision: Decision) -> ComplaintDetected:
+    assert decision.complaint_topic is not None
+    return ComplaintDetected(
+        alert_id=derive_id("complaint.detected", decision.id),
+        mention_id=decision.id,
+        brand=decision.brand,
+        source=decision.source,
+        author_handle=decision.author_handle,
+        topic=decision.complaint_topic,
+        excerpt=excerpt(decision.text, 500),
+        published_at=decision.published_at,
+        detected_at=decision.decided_at,
+    )
 
-    def moderate(
+
+def review_item(decision: Decision) -> ReviewItem:
+    return ReviewItem(
+        id=decision.decision_id,
+        mention_id=decision.id,
+        brand=decision.brand,
+        source=decision.source,
+        author_handle=decision.author_handle,
+        proposed_action=decision.action,
+        categories=decision.categories,
+        excerpt=excerpt(decision.text),
+        policy_version=decision.policy_version,
+        created_at=decision.decided_at,
+    )
+
+
+def author_key(decision: Decision) -> str:
+    return f"{decision.brand}:{decision.source}:{decision.author_handle}"
+
+
+class ModerationService:
+    def __init__(
+        self,
+        decisions: DecisionStore,
+        reviews: ReviewQueue,
+        policies: ActivePolicies,
+    ) -> None:
+        self.decisions = decisions
+        self.reviews = reviews
+        self.policies = policies
+
+    async def moderate(
         self,
         mentions: Sequence[tuple[MentionReceived, str | None]],
         now: datetime,
     ) -> Changes:
-        """Decide each mention; the decisions and their events are stored together."""
+        """Decide each mention under its brand's active policy; the decisions, review items
+        and events are stored together."""
+        policies = await self.policies.active([m.brand for m, _ in mentions])
         changes = Changes()
         for mention, correlation_id in mentions:
-            decision = decide(mention, now)
+            outcome = judge(mention.text, mention.lang, policies[mention.brand])
+            decision = decide(mention, outcome, now)
             self.decisions.stage(changes, decision)
-            envelope = make_event(
-                decision_event(decision, correlation_id),
+            if decision.action in NEEDS_PERSON:
+                self.reviews.enqueue(changes, review_item(decision))
+            moderated = make_event(
+                decision_event(decision),
                 event_id=derive_id("mention.moderated", mention.mention_id),
-                source="animo/moderation",
+                source=SOURCE,
                 brand=mention.brand,
                 subject=mention.mention_id,
                 correlation_id=correlation_id,
                 time=now,
             )
-            key = f"{mention.brand}:{mention.source}:{mention.author.handle}"
-            changes.publish(to_message(envelope, key))
+            changes.publish(to_message(moderated, author_key(decision)))
+            if decision.complaint_topic and policies[mention.brand].policy.complaints.route:
+                complaint = complaint_event(decision)
+                alert = make_event(
+                    complaint,
+                    event_id=complaint.alert_id,
+                    source=SOURCE,
+                    brand=mention.brand,
+                    subject=mention.mention_id,
+                    correlation_id=correlation_id,
+                    time=now,
+                )
+                changes.publish(to_message(alert, mention.brand))
         return changes
+
+    async def check(self, text: str, lang: str | None, brand: str | None) -> Outcome:
+        """A text judged under a brand's active policy (or the defaults), stored nowhere."""
+        policy = await self.policies.active_one(brand)
+        # Long texts take tens of milliseconds: off the event loop, so other requests flow.
+        return await asyncio.to_thread(judge, text, lang, policy)
