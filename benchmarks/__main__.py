@@ -146,6 +146,71 @@ async def ingest_throughput(bootstrap: str, workdir: Path, batches: int) -> dict
     }
 
 
+async def moderation_throughput(bootstrap: str, workdir: Path, count: int) -> dict[str, float]:
+    """Mentions through the broker into moderation: analyse, apply policy, store, outbox."""
+    from animo_dev.demo import demo_mentions
+    from animo_moderation.consumers import mention_handler
+    from animo_moderation.policy_repository import PolicyRepository
+    from animo_moderation.policy_service import PolicyService
+    from animo_moderation.repository import DecisionRepository, ReviewRepository
+    from animo_moderation.service import ModerationService
+
+    brand = "bench-moderation"
+    texts = [m["text"] for m in demo_mentions(T0)]
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=10)
+    await producer.start()
+    for n in range(count):
+        mid = f"{brand}-{n}"
+        payload = MentionReceived(
+            mention_id=mid,
+            brand=brand,
+            source="twitter",
+            external_id=str(n),
+            author=Author(handle=f"fan{n % 500}"),
+            text=texts[n % len(texts)],
+            published_at=T0,
+            received_at=T0,
+        )
+        message = to_message(
+            make_event(payload, event_id=derive_id("bm", mid), source="bench", brand=brand),
+            f"{brand}:twitter:fan{n % 500}",
+        )
+        await producer.send(message.topic, message.value, key=message.key.encode())
+    await producer.stop()
+    common = CommonSettings(
+        kafka_bootstrap=bootstrap,
+        data_dir=workdir,
+        consumer_session_timeout_ms=6000,
+        consumer_heartbeat_ms=1000,
+    )
+    store = SqliteStore(workdir / "moderation.sqlite3")
+    runtime = Runtime("bench-moderation", common, store, Metrics("bench-moderation"))
+    decisions = DecisionRepository(store)
+    service = ModerationService(
+        decisions, ReviewRepository(store), PolicyService(PolicyRepository(store))
+    )
+    runtime.consume([Topic.MENTIONS], mention_handler(service))
+    consumed = runtime.metrics.consumed.labels("bench-moderation", Topic.MENTIONS.value)
+    started = time.perf_counter()
+    await runtime.start()
+    first: float | None = None
+    try:
+        while (done := consumed._value.get()) < count:
+            if done and first is None:
+                first = time.perf_counter()
+            if time.perf_counter() - started > 180:
+                raise TimeoutError(f"only {done}/{count} mentions moderated after 180 s")
+            await asyncio.sleep(0.05)
+    finally:
+        await runtime.stop()
+    end = time.perf_counter()
+    return {
+        "mentions": count,
+        "seconds_including_group_join": round(end - started, 2),
+        "mentions_per_second_after_join": round(count / max(end - (first or started), 1e-6)),
+    }
+
+
 async def main() -> None:
     port = free_port()
     broker = start_broker(port)
@@ -161,6 +226,7 @@ async def main() -> None:
                 },
                 "consumer_to_sqlite_buckets": await consumer_throughput(bootstrap, workdir, 20_000),
                 "ingest_http_batches": await ingest_throughput(bootstrap, workdir, 10),
+                "moderation_consumer": await moderation_throughput(bootstrap, workdir, 20_000),
             }
     finally:
         stop_process(broker)
