@@ -41,7 +41,7 @@ async def test_ingest_keeps_mentions_while_the_broker_is_away_and_publishes_them
         assert (await api.get("/healthz")).status_code == 200
         ready = await api.get("/readyz")
         assert ready.status_code == 503
-        assert ready.json()["checks"] == {"broker": False, "database": True}
+        assert ready.json()["checks"] == {"broker": False, "database": True, "consumers": False}
         posted = await api.post("/v1/mentions", json=mention_body("outage", external_id="o-1"))
         assert posted.status_code == 202
 

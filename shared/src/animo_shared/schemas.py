@@ -46,8 +46,7 @@ _EVENT_FLOWS: dict[Topic, Flow] = {
         ("ingest",),
         (),
         "brand:source:handle",
-        "What members did, as reported by brand-side systems. Contract only so far: "
-        "ingest's /v1/engagement, and crm and reporting consuming it, come next.",
+        "What members did, as reported by brand-side systems (crm and reporting will read it).",
     ),
     Topic.MODERATION: Flow(
         ("moderation",),

@@ -44,8 +44,9 @@ def test_the_queries_test_example_is_what_the_library_answers() -> None:
     answers = [query.match(prepare(Document(**text))) for text in request["texts"]]
     results = [{"matched": a.matched, "terms": list(a.terms)} for a in answers]
     assert response == {"results": results}
-    error = json.loads(blocks[2].split("\n\n", 1)[1])["detail"]
+    error = json.loads(blocks[2].split("\n\n", 1)[1])["detail"][0]
     with pytest.raises(QuerySyntaxError) as caught:
         parse("livraison AND (retard OR")
     assert (error["position"], error["reason"]) == (caught.value.position, caught.value.reason)
-    assert error["message"] == str(caught.value)
+    assert error["msg"] == str(caught.value)
+    assert (error["type"], error["loc"]) == ("query_syntax", ["body", "query"])

@@ -1,38 +1,60 @@
-"""Ingest's HTTP routes: thin, they validate and hand over to the service."""
+"""Ingest's HTTP routes for mentions and engagement: thin, they validate and hand over to the service."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Query, Request
 
 from animo_shared.events import BRAND_PATTERN, utcnow
 from animo_shared.observability import correlation_id
 
-from .models import AcceptedMentions, MentionBatch, MentionPage, MentionRecord, MentionsBody
-from .repository import MentionRepository
-from .service import IngestService
+from .components import ingest_of
+from .models import (
+    AcceptedEngagement,
+    AcceptedMentions,
+    EngagementBatch,
+    EngagementBody,
+    MentionBatch,
+    MentionPage,
+    MentionRecord,
+    MentionsBody,
+)
 
-router = APIRouter(prefix="/v1", tags=["mentions"])
+router = APIRouter(prefix="/v1")
 
 Brand = Annotated[str, Query(pattern=BRAND_PATTERN, examples=["velo-lumen"])]
 
-
-def _service(request: Request) -> IngestService:
-    service: IngestService = request.app.state.service
-    return service
-
-
-def _repository(request: Request) -> MentionRepository:
-    return _service(request).mentions  # type: ignore[return-value]
+MENTION_EXAMPLE: dict[str, Any] = {
+    "brand": "velo-lumen",
+    "source": "twitter",
+    "external_id": "1850001",
+    "author": {"handle": "marie_l", "followers": 1200},
+    "text": "Mon colis n'est jamais arrivé @velolumen #livraison",
+    "lang": "fr",
+}
+ENGAGEMENT_EXAMPLE: dict[str, Any] = {
+    "brand": "velo-lumen",
+    "kind": "purchase",
+    "source": "shop",
+    "handle": "marie_l",
+    "name": "Marie L.",
+    "email": "marie@example.com",
+    "email_verified": True,
+    "occurred_at": "2026-11-21T09:30:00Z",
+    "value": 1290.0,
+    "event_id": "order-48213",
+}
 
 
 @router.post(
     "/mentions",
     status_code=202,
+    tags=["mentions"],
     summary="Accept one mention or a batch of up to 1,000",
-    response_description="The id of each mention; repeats are reported, not stored again.",
+    response_description="The id of each mention, the queries it matched; repeats are reported, "
+    "not stored again.",
 )
 async def post_mentions(
     request: Request,
@@ -40,15 +62,11 @@ async def post_mentions(
         MentionsBody,
         Body(
             openapi_examples={
-                "single": {
-                    "summary": "One mention",
+                "single": {"summary": "One mention", "value": MENTION_EXAMPLE},
+                "batch": {
+                    "summary": "A batch",
                     "value": {
-                        "brand": "velo-lumen",
-                        "source": "twitter",
-                        "external_id": "1850001",
-                        "author": {"handle": "marie_l", "followers": 1200},
-                        "text": "Mon colis n'est jamais arrivé",
-                        "lang": "fr",
+                        "mentions": [MENTION_EXAMPLE, {**MENTION_EXAMPLE, "external_id": "1850002"}]
                     },
                 },
             }
@@ -56,10 +74,10 @@ async def post_mentions(
     ],
 ) -> AcceptedMentions:
     items = body.mentions if isinstance(body, MentionBatch) else [body]
-    return await _service(request).accept(items, utcnow(), correlation_id.get())
+    return await ingest_of(request).service.accept(items, utcnow(), correlation_id.get())
 
 
-@router.get("/mentions", summary="Mentions accepted for a brand, newest first")
+@router.get("/mentions", tags=["mentions"], summary="Mentions accepted for a brand, newest first")
 async def list_mentions(
     request: Request,
     brand: Brand,
@@ -68,13 +86,50 @@ async def list_mentions(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> MentionPage:
-    items, total = await _repository(request).page(brand, from_, to, limit, offset)
+    items, total = await ingest_of(request).mentions.page(brand, from_, to, limit, offset)
     return MentionPage(items=items, total=total)
 
 
-@router.get("/mentions/{mention_id}", summary="One accepted mention")
+@router.get("/mentions/{mention_id}", tags=["mentions"], summary="One accepted mention")
 async def get_mention(request: Request, mention_id: str) -> MentionRecord:
-    found = await _repository(request).get(mention_id)
+    found = await ingest_of(request).mentions.get(mention_id)
     if found is None:
         raise HTTPException(404, f"no mention {mention_id!r}")
     return found
+
+
+@router.post(
+    "/engagement",
+    status_code=202,
+    tags=["engagement"],
+    summary="Accept one engagement event or a batch of up to 1,000",
+    response_description="The id of each event; repeats are reported, not published again.",
+)
+async def post_engagement(
+    request: Request,
+    body: Annotated[
+        EngagementBody,
+        Body(
+            openapi_examples={
+                "single": {"summary": "A purchase", "value": ENGAGEMENT_EXAMPLE},
+                "batch": {
+                    "summary": "A batch",
+                    "value": {
+                        "events": [
+                            ENGAGEMENT_EXAMPLE,
+                            {
+                                "brand": "velo-lumen",
+                                "kind": "newsletter_click",
+                                "source": "newsletter",
+                                "handle": "marie@example.com",
+                                "occurred_at": "2026-11-21T10:02:00Z",
+                            },
+                        ]
+                    },
+                },
+            }
+        ),
+    ],
+) -> AcceptedEngagement:
+    items = body.events if isinstance(body, EngagementBatch) else [body]
+    return await ingest_of(request).service.accept_engagement(items, utcnow(), correlation_id.get())

@@ -7,22 +7,29 @@ from fastapi import FastAPI
 from animo_shared.app import create_service_app
 from animo_shared.runtime import Runtime
 
-from . import api
+from . import api, api_brands, api_errors, api_hooks, api_sources
+from .components import Ingest, build
 from .config import Settings
-from .repository import MentionRepository
-from .service import IngestService
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    def wire(runtime: Runtime) -> IngestService:
-        return IngestService(MentionRepository(runtime))
+    settings = settings or Settings()
 
-    return create_service_app(
+    def wire(runtime: Runtime) -> Ingest:
+        return build(runtime, settings)
+
+    app = create_service_app(
         service="ingest",
         title="Animo ingest",
-        description="Listens: accepts mentions of brands from sources and brand-side systems, "
-        "deduplicates them and publishes `mention.received` on `animo.mentions.v1`.",
-        settings=settings or Settings(),
-        routers=[api.router],
+        description="Listens: accepts mentions of brands pushed over HTTP, signed webhooks and "
+        "Kafka, and pulled from feeds and forums; tags them with each brand's listening "
+        "queries, deduplicates them and publishes `mention.received` on `animo.mentions.v1`. "
+        "Accepts engagement events and publishes `engagement.recorded` on `animo.engagement.v1`.",
+        settings=settings,
+        routers=[api.router, api_brands.router, api_sources.router],
+        # Webhooks authenticate by their HMAC signature, not by the API key.
+        public_routers=[api_hooks.router],
         wire=wire,
     )
+    api_errors.install(app)
+    return app

@@ -1,4 +1,4 @@
-"""Ingest's storage: the mentions it accepted, which double as the dedup index."""
+"""Ingest's storage of what it accepted: mentions (the dedup index), text fingerprints, engagement ids."""
 
 from __future__ import annotations
 
@@ -8,27 +8,63 @@ from datetime import datetime
 from animo_shared.runtime import Runtime
 from animo_shared.store import Changes, Index, Range
 
-from .models import MentionRecord
+from .models import EngagementRecord, FingerprintRecord, MentionRecord
 
 
 class MentionRepository:
+    """The `Ledger` of the service: every read it needs to deduplicate, every write staged in a batch."""
+
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self._mentions = runtime.store.collection(
-            "mentions", MentionRecord, [Index(("brand", "published_at"))]
+        store = runtime.store
+        self._mentions = store.collection(
+            "mentions",
+            MentionRecord,
+            [Index(("brand", "published_at")), Index(("received_at",))],
+        )
+        self._fingerprints = store.collection("fingerprints", FingerprintRecord)
+        self._engagement = store.collection(
+            "engagement", EngagementRecord, [Index(("brand", "occurred_at"))]
         )
 
-    async def known_ids(self, ids: Sequence[str]) -> set[str]:
-        return set(await self._mentions.get_many(ids))
+    async def mentions(self, ids: Sequence[str]) -> dict[str, MentionRecord]:
+        return await self._mentions.get_many(ids)
 
-    def stage(self, changes: Changes, record: MentionRecord) -> None:
+    async def fingerprints(self, ids: Sequence[str]) -> dict[str, FingerprintRecord]:
+        return await self._fingerprints.get_many(ids)
+
+    async def known_engagements(self, ids: Sequence[str]) -> set[str]:
+        return set(await self._engagement.get_many(ids))
+
+    def stage_mention(self, changes: Changes, record: MentionRecord) -> None:
         changes.insert_if_absent(self._mentions, record)
+
+    def stage_fingerprint(self, changes: Changes, record: FingerprintRecord) -> None:
+        changes.put(self._fingerprints, record)
+
+    def stage_engagement(self, changes: Changes, record: EngagementRecord) -> None:
+        changes.insert_if_absent(self._engagement, record)
 
     async def commit(self, changes: Changes) -> None:
         await self._runtime.publish(changes)
 
     async def get(self, mention_id: str) -> MentionRecord | None:
         return await self._mentions.get(mention_id)
+
+    async def recent(self, limit: int) -> list[MentionRecord]:
+        """The last `limit` mentions received, newest first (to warm the near-duplicate index)."""
+        found: list[MentionRecord] = []
+        while len(found) < limit:
+            page = await self._mentions.find(
+                order_by="received_at",
+                descending=True,
+                limit=min(500, limit - len(found)),
+                offset=len(found),
+            )
+            found.extend(page)
+            if len(page) < 500:
+                break
+        return found
 
     async def page(
         self, brand: str, start: datetime | None, end: datetime | None, limit: int, offset: int
