@@ -144,9 +144,17 @@ def main_module_path(module: str) -> Path:
 
 
 def known_env_vars() -> set[str]:
+    """What the shared settings read, plus each service's own settings class."""
+    import importlib
+
     from animo_shared.settings import known_env_vars as read_known
 
-    return {name.upper() for name in read_known()}
+    services = ("ingest", "moderation", "publisher", "crm", "reporting")
+    extra = {
+        f"ANIMO_{name.upper()}_": importlib.import_module(f"animo_{name}.config").Settings
+        for name in services
+    }
+    return {name.upper() for name in read_known(extra)}
 
 
 def pod_containers(deployment: dict[str, Any]) -> list[dict[str, Any]]:

@@ -82,14 +82,28 @@ def demo_posts(stack: Stack, client: httpx.Client, webhook: DemoWebhook) -> None
         .json()
     )
     for text, delay in (
-        ("Nouveau modèle Lumen 2 : essais gratuits ce week-end !", 0),
-        ("Our spring collection is out: come and ride it.", 20),
+        ("Nouveau modèle Lumen 2 : essais gratuits ce week-end !", 10),
+        ("Our spring collection is out: come and ride it.", 40),
     ):
+        # The publisher's workflow: a draft is submitted (moderation checks it), then approved.
         at = (datetime.now(UTC) + timedelta(seconds=delay)).isoformat()
-        client.post(
-            stack.url("publisher") + "/v1/posts",
-            json={"brand": BRANDS[0], "text": text, "channels": [channel["id"]], "publish_at": at},
-        ).raise_for_status()
+        post = (
+            client.post(
+                stack.url("publisher") + "/v1/posts",
+                json={
+                    "brand": BRANDS[0],
+                    "text": text,
+                    "channels": [channel["id"]],
+                    "publish_at": at,
+                    "submit": True,
+                },
+            )
+            .raise_for_status()
+            .json()
+        )
+        approved = client.post(stack.url("publisher") + f"/v1/posts/{post['id']}:approve")
+        if approved.status_code >= 400:
+            _say(f"demo post not approved ({approved.status_code}): {approved.text[:200]}")
 
 
 def report_totals(stack: Stack, client: httpx.Client, since: datetime) -> dict[str, dict[str, Any]]:

@@ -67,6 +67,8 @@ class Stack:
             "ANIMO_CONSUMER_HEARTBEAT_MS": "1000",
             f"ANIMO_{service.upper()}_PORT": str(self.ports[service]),
             f"ANIMO_{service.upper()}_HOST": "127.0.0.1",
+            # The publisher checks drafts with moderation's POST /v1/moderate.
+            "ANIMO_PUBLISHER_MODERATION_URL": self.url("moderation"),
             **self.extra_env,
         }
 

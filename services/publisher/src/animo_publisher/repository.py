@@ -1,45 +1,117 @@
-"""The publisher's storage: channels and posts, with a compare-and-set claim on due posts."""
+"""The publisher's storage: channels, posts (with their delivery log), slots, audit and plans.
+
+Posts change by compare-and-set on their `version`, so an edit, an approval and the
+dispatcher's claim can never overwrite one another; what must be atomic with an event
+(a delivery's outcome and its `post.*` event) goes through one `Changes` batch.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from animo_shared.runtime import Runtime
-from animo_shared.store import Changes, Index, Range
+from animo_shared.store import Changes, Index, Range, Store
 
-from .models import Channel, Post, PostStatus
+from .channels import Channel
+from .models import AuditEntry, Post, PostStatus, Slot
+from .networks import ChannelHealth
+from .plans import BrandSettings, Campaign, Queue
+from .replies import ReplyTemplate
+
+Commit = Callable[[Changes], Awaitable[None]]
+_TICK = timedelta(microseconds=1)
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # a lower bound that leaves out posts not waiting
 
 
-class PostRepository:
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
-        store = runtime.store
-        self._channels = store.collection("channels", Channel, [Index(("brand", "created_at"))])
+def slot_id(post_id: str, channel_id: str) -> str:
+    return f"{post_id}:{channel_id}"
+
+
+class Repository:
+    def __init__(self, store: Store, commit: Commit) -> None:
+        self._commit = commit
+        by_brand = [Index(("brand", "created_at"))]
+        self._channels = store.collection("channels", Channel, by_brand)
         self._posts = store.collection(
             "posts",
             Post,
             [
-                Index(("status", "publish_at")),
+                Index(("dispatch_at",)),
                 Index(("status", "claimed_at")),
+                Index(("status", "updated_at")),
                 Index(("brand", "created_at")),
                 Index(("brand", "status", "created_at")),
             ],
         )
+        self._slots = store.collection(
+            "slots", Slot, [Index(("channel_id", "at")), Index(("queue_id", "at"))]
+        )
+        self._audit = store.collection("audit", AuditEntry, [Index(("post_id", "at"))])
+        self._brands = store.collection("brands", BrandSettings)
+        self._queues = store.collection("queues", Queue, by_brand)
+        self._campaigns = store.collection("campaigns", Campaign, by_brand)
+        self._templates = store.collection(
+            "reply_templates",
+            ReplyTemplate,
+            [Index(("brand", "created_at")), Index(("brand", "topic", "created_at"))],
+        )
 
-    async def channels(self, ids: list[str]) -> dict[str, Channel]:
-        return await self._channels.get_many(ids)
+    async def commit(self, changes: Changes) -> None:
+        await self._commit(changes)
 
-    async def list_channels(self, brand: str) -> list[Channel]:
-        return await self._channels.find({"brand": brand}, order_by="created_at", limit=500)
+    # --- channels -------------------------------------------------------------
 
     async def add_channel(self, channel: Channel) -> None:
         await self._channels.insert(channel)
 
+    async def save_channel(self, channel: Channel) -> None:
+        await self._channels.put(channel)
+
+    async def delete_channel(self, channel_id: str) -> bool:
+        return await self._channels.delete(channel_id)
+
+    async def channel(self, channel_id: str) -> Channel | None:
+        return await self._channels.get(channel_id)
+
+    async def channels(self, ids: Sequence[str]) -> dict[str, Channel]:
+        return await self._channels.get_many(list(dict.fromkeys(ids)))
+
+    async def list_channels(self, brand: str) -> list[Channel]:
+        return await self._channels.find({"brand": brand}, order_by="created_at", limit=500)
+
+    async def set_health(
+        self, channel: Channel, health: ChannelHealth, reason: str | None, at: datetime
+    ) -> bool:
+        """Record what a delivery said about a channel, unless the channel was changed since
+        it was read (new credentials must not be marked expired by an older request)."""
+        return await self._channels.update_if(
+            channel.id,
+            {"updated_at": channel.updated_at},
+            {"health": health.value, "health_reason": reason, "health_changed_at": at},
+        )
+
+    # --- posts ----------------------------------------------------------------
+
     async def add_post(self, post: Post) -> None:
         await self._posts.insert(post)
 
-    async def get(self, post_id: str) -> Post | None:
+    async def post(self, post_id: str) -> Post | None:
         return await self._posts.get(post_id)
+
+    async def posts(self, ids: Sequence[str]) -> dict[str, Post]:
+        return await self._posts.get_many(list(dict.fromkeys(ids)))
+
+    async def replace_if(
+        self, post: Post, expected_version: int, fields: Sequence[str] | None = None
+    ) -> bool:
+        """Store `post` (or only these fields of it) if the stored one is still at
+        `expected_version`: a compare-and-set."""
+        values: dict[str, Any] = self._posts.to_storage(post)
+        values.pop("id")
+        if fields is not None:
+            values = {name: values[name] for name in fields}
+        return await self._posts.update_if(post.id, {"version": expected_version}, values)
 
     async def page(
         self, brand: str, status: PostStatus | None, limit: int, offset: int
@@ -54,33 +126,128 @@ class PostRepository:
 
     async def due(self, now: datetime, limit: int) -> list[Post]:
         return await self._posts.find(
-            {"status": PostStatus.SCHEDULED},
-            range=Range("publish_at", None, now),
-            order_by="publish_at",
-            limit=limit,
+            range=Range("dispatch_at", None, now + _TICK), order_by="dispatch_at", limit=limit
         )
+
+    async def next_dispatch_at(self) -> datetime | None:
+        found = await self._posts.find(
+            range=Range("dispatch_at", _EPOCH, None),
+            order_by="dispatch_at",
+            limit=1,
+        )
+        return found[0].dispatch_at if found else None
 
     async def stale(self, before: datetime, limit: int) -> list[Post]:
         return await self._posts.find(
             {"status": PostStatus.PUBLISHING},
             range=Range("claimed_at", None, before),
+            order_by="claimed_at",
             limit=limit,
         )
 
-    async def claim(self, post: Post, now: datetime) -> bool:
-        return await self._posts.update_if(
-            post.id,
-            {"status": PostStatus.SCHEDULED},
-            {"status": PostStatus.PUBLISHING.value, "claimed_at": now},
+    async def unchecked(self, before: datetime, limit: int) -> list[Post]:
+        """Submitted posts last touched before `before`: moderation is due again."""
+        return await self._posts.find(
+            {"status": PostStatus.SUBMITTED},
+            range=Range("updated_at", None, before),
+            order_by="updated_at",
+            limit=limit,
         )
 
-    async def release(self, post: Post) -> None:
-        await self._posts.update_if(
-            post.id, {"status": PostStatus.PUBLISHING}, {"status": PostStatus.SCHEDULED.value}
-        )
+    async def published(self, brand: str, limit: int) -> list[Post]:
+        found: list[Post] = []
+        for status in (PostStatus.PUBLISHED, PostStatus.PARTLY_FAILED):
+            found += await self._posts.find(
+                {"brand": brand, "status": status},
+                order_by="created_at",
+                descending=True,
+                limit=limit,
+            )
+        return found
 
-    def stage(self, changes: Changes, post: Post) -> None:
+    def stage_post(self, changes: Changes, post: Post) -> None:
         changes.put(self._posts, post)
 
-    async def commit(self, changes: Changes) -> None:
-        await self._runtime.publish(changes)
+    # --- slots (what the cadence counts) ----------------------------------------
+
+    async def slots_on(self, channel_id: str, start: datetime, end: datetime) -> list[Slot]:
+        return await self._slots.find(
+            {"channel_id": channel_id}, range=Range("at", start, end), order_by="at", limit=5000
+        )
+
+    async def queue_slots(self, queue_id: str, start: datetime, end: datetime) -> list[Slot]:
+        return await self._slots.find(
+            {"queue_id": queue_id}, range=Range("at", start, end), order_by="at", limit=5000
+        )
+
+    def stage_slots(self, changes: Changes, post: Post) -> None:
+        assert post.scheduled_for is not None
+        for channel_id in post.channels:
+            slot = Slot(
+                id=slot_id(post.id, channel_id),
+                brand=post.brand,
+                channel_id=channel_id,
+                post_id=post.id,
+                queue_id=post.queue_id,
+                at=post.scheduled_for,
+            )
+            changes.put(self._slots, slot)
+
+    def unstage_slots(self, changes: Changes, post: Post) -> None:
+        for channel_id in post.channels:
+            changes.delete(self._slots, slot_id(post.id, channel_id))
+
+    # --- audit ----------------------------------------------------------------
+
+    def stage_audit(self, changes: Changes, entry: AuditEntry) -> None:
+        changes.put(self._audit, entry)
+
+    async def audit(self, post_id: str, limit: int = 1000) -> list[AuditEntry]:
+        return await self._audit.find({"post_id": post_id}, order_by="at", limit=limit)
+
+    # --- brands, queues, campaigns, templates ------------------------------------
+
+    async def brand(self, brand: str) -> BrandSettings | None:
+        return await self._brands.get(brand)
+
+    async def save_brand(self, settings: BrandSettings) -> None:
+        await self._brands.put(settings)
+
+    async def add_queue(self, queue: Queue) -> None:
+        await self._queues.insert(queue)
+
+    async def queue(self, queue_id: str) -> Queue | None:
+        return await self._queues.get(queue_id)
+
+    async def queues(self, brand: str) -> list[Queue]:
+        return await self._queues.find({"brand": brand}, order_by="created_at", limit=500)
+
+    async def delete_queue(self, queue_id: str) -> bool:
+        return await self._queues.delete(queue_id)
+
+    async def add_campaign(self, campaign: Campaign) -> None:
+        await self._campaigns.insert(campaign)
+
+    async def campaign(self, campaign_id: str) -> Campaign | None:
+        return await self._campaigns.get(campaign_id)
+
+    async def campaigns(self, brand: str) -> list[Campaign]:
+        return await self._campaigns.find({"brand": brand}, order_by="created_at", limit=500)
+
+    async def delete_campaign(self, campaign_id: str) -> bool:
+        return await self._campaigns.delete(campaign_id)
+
+    async def save_template(self, template: ReplyTemplate) -> None:
+        await self._templates.put(template)
+
+    async def template(self, template_id: str) -> ReplyTemplate | None:
+        return await self._templates.get(template_id)
+
+    async def templates(self, brand: str, topic: str | None) -> list[ReplyTemplate]:
+        where: dict[str, object] = {"brand": brand}
+        if topic is not None:
+            where["topic"] = topic
+        return await self._templates.find(where, order_by="created_at", limit=500)
+
+    async def delete_template(self, template_id: str) -> bool:
+        return await self._templates.delete(template_id)

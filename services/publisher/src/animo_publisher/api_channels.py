@@ -1,0 +1,75 @@
+"""Channel routes: add, list, re-authorise or re-pace, delete; credentials go in, never out."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from animo_shared.events import BRAND_PATTERN, utcnow
+
+from .access import Actor, actor
+from .api import Service
+from .channels import ChannelIn, ChannelOut, ChannelPage, ChannelPatch, new_channel, patched
+from .errors import Issue, NotFound, Refused
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/v1", tags=["channels"])
+Who = Annotated[Actor, Depends(actor)]
+
+
+@router.post("/channels", status_code=201, summary="Add a channel (credentials are never returned)")
+async def add_channel(body: ChannelIn, svc: Service, who: Who) -> ChannelOut:
+    channel = new_channel(body, utcnow())
+    await svc.repo.add_channel(channel)
+    log.info(
+        "channel added", extra={"channel_id": channel.id, "kind": channel.kind, "actor": who.name}
+    )
+    return ChannelOut.of(channel)
+
+
+@router.get("/channels", summary="A brand's channels, with their health")
+async def list_channels(
+    svc: Service, brand: Annotated[str, Query(pattern=BRAND_PATTERN)]
+) -> ChannelPage:
+    return ChannelPage(items=[ChannelOut.of(c) for c in await svc.repo.list_channels(brand)])
+
+
+@router.get("/channels/{channel_id}", summary="One channel and its health")
+async def get_channel(channel_id: str, svc: Service) -> ChannelOut:
+    channel = await svc.repo.channel(channel_id)
+    if channel is None:
+        raise NotFound(f"no channel {channel_id!r}")
+    return ChannelOut.of(channel)
+
+
+@router.patch(
+    "/channels/{channel_id}",
+    summary="Rename, move, re-pace, or re-authorise (new credentials make it healthy again)",
+)
+async def update_channel(channel_id: str, body: ChannelPatch, svc: Service, who: Who) -> ChannelOut:
+    channel = await svc.repo.channel(channel_id)
+    if channel is None:
+        raise NotFound(f"no channel {channel_id!r}")
+    try:
+        changed = patched(channel, body, utcnow())
+    except ValueError as error:
+        raise Refused(Issue(("body", "credentials"), "value_error", str(error))) from None
+    await svc.repo.save_channel(changed)
+    log.info(
+        "channel updated",
+        extra={
+            "channel_id": channel.id,
+            "fields": sorted(body.model_fields_set),
+            "actor": who.name,
+        },
+    )
+    return ChannelOut.of(changed)
+
+
+@router.delete("/channels/{channel_id}", status_code=204, summary="Delete a channel")
+async def delete_channel(channel_id: str, svc: Service) -> Response:
+    if not await svc.repo.delete_channel(channel_id):
+        raise NotFound(f"no channel {channel_id!r}")
+    return Response(status_code=204)
