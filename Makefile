@@ -61,6 +61,8 @@ bench: install ## Every benchmark; figures written to benchmarks/results/
 	@$(VENV)/bin/python -m benchmarks
 	@$(VENV)/bin/python -m animo_ingest.query.bench
 	@$(VENV)/bin/python -m animo_moderation.bench
+	@$(VENV)/bin/python -m benchmarks.reporting
+	@$(VENV)/bin/python -m animo_publisher.bench
 
 bench-ingest: install ## Ingest: HTTP batches, consumer throughput, query matching, text cleaning
 	@$(VENV)/bin/python -m benchmarks

@@ -17,7 +17,9 @@ COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 K8S_BASE = DEPLOY / "k8s" / "base"
 PROMETHEUS_FILE = DEPLOY / "prometheus" / "prometheus.yml"
+# The operations dashboard keeps the file name compose sets as Grafana's home dashboard.
 DASHBOARD_FILE = DEPLOY / "grafana" / "dashboards" / "animo-overview.json"
+COMMUNITY_DASHBOARD_FILE = DEPLOY / "grafana" / "dashboards" / "animo-community.json"
 DATASOURCE_FILE = DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml"
 
 SERVICES: dict[str, int] = {
@@ -38,10 +40,25 @@ TOPICS = (
 )
 METRICS = (
     "animo_http_requests_total",
+    "animo_http_request_seconds_bucket",
     "animo_events_consumed_total",
     "animo_events_published_total",
     "animo_events_deadlettered_total",
     "animo_consumer_batch_seconds",
+    "animo_consumer_batch_failures_total",
+    "animo_consumer_lag_messages",
+    "animo_outbox_pending_messages",
+)
+COMMUNITY_METRICS = (
+    "animo_reporting_mentions_total",
+    "animo_reporting_own_mentions_total",
+    "animo_reporting_negative_share_ratio",
+    "animo_reporting_net_sentiment_ratio",
+    "animo_reporting_share_of_voice_ratio",
+    "animo_reporting_complaints_total",
+    "animo_reporting_response_seconds",
+    "animo_reporting_open_alerts",
+    "animo_reporting_alerts_raised_total",
 )
 # The variables Animo's settings read; anything else (KAFKA_*, GF_*) is another
 # program's business.
@@ -207,6 +224,7 @@ def test_deploy_tree_has_the_expected_files() -> None:
         PROMETHEUS_FILE,
         DATASOURCE_FILE,
         DASHBOARD_FILE,
+        COMMUNITY_DASHBOARD_FILE,
         K8S_BASE / "kustomization.yaml",
         K8S_BASE / "network-policies.yaml",
         K8S_BASE / "secrets.example.yaml",
@@ -574,22 +592,51 @@ def test_grafana_datasource_points_at_compose_prometheus(
     assert "prometheus" in compose_services
 
 
-def test_grafana_dashboard_charts_every_animo_metric() -> None:
-    dashboard = json.loads(DASHBOARD_FILE.read_text(encoding="utf-8"))
+def dashboard_exprs(path: Path) -> tuple[dict[str, Any], str]:
+    """The dashboard, and every PromQL expression in it (panels and template variables)."""
+    dashboard = json.loads(path.read_text(encoding="utf-8"))
     (provisioning,) = load_yaml_documents(DATASOURCE_FILE)
     datasource_uid = provisioning["datasources"][0]["uid"]
     exprs = []
     for panel in dashboard["panels"]:
         assert panel["datasource"]["uid"] == datasource_uid, panel["title"]
+        assert panel["targets"], f"panel {panel['title']!r} queries nothing"
         for target in panel["targets"]:
             assert target["datasource"]["uid"] == datasource_uid, panel["title"]
             exprs.append(target["expr"])
-    text = "\n".join(exprs)
+    for variable in dashboard["templating"]["list"]:
+        assert variable["datasource"]["uid"] == datasource_uid, variable["name"]
+        exprs.append(variable["query"]["query"])
+    ids = [panel["id"] for panel in dashboard["panels"]]
+    assert len(ids) == len(set(ids)), f"{path.name}: panel ids repeat"
+    return dashboard, "\n".join(exprs)
+
+
+def test_grafana_operations_dashboard_charts_every_animo_metric() -> None:
+    dashboard, text = dashboard_exprs(DASHBOARD_FILE)
+    assert dashboard["title"] == "Animo operations"
     for metric in METRICS:
         assert metric in text, f"no panel charts {metric}"
     assert "animo_consumer_batch_seconds_bucket" in text, "batch duration is a histogram"
-    ids = [panel["id"] for panel in dashboard["panels"]]
-    assert len(ids) == len(set(ids))
+
+
+def test_grafana_community_dashboard_charts_the_brand_measures() -> None:
+    dashboard, text = dashboard_exprs(COMMUNITY_DASHBOARD_FILE)
+    assert dashboard["title"] == "Animo community"
+    for metric in COMMUNITY_METRICS:
+        assert metric in text, f"no panel charts {metric}"
+    # Every replica exports the same stored figures: per brand, take one, never the sum.
+    assert "sum by (brand)" not in text
+    assert [v["name"] for v in dashboard["templating"]["list"]] == ["brand"]
+
+
+def test_grafana_dashboards_have_distinct_uids() -> None:
+    uids = [
+        json.loads(path.read_text(encoding="utf-8"))["uid"]
+        for path in sorted((DEPLOY / "grafana" / "dashboards").glob("*.json"))
+    ]
+    assert len(uids) == 2
+    assert len(set(uids)) == len(uids)
 
 
 def test_grafana_dashboard_provider_reads_the_mounted_folder(

@@ -1,4 +1,4 @@
-"""Reporting's consumer: every event it counts, in batches."""
+"""Reporting's consumer: every topic's events, folded into metric buckets batch by batch."""
 
 from __future__ import annotations
 
@@ -12,6 +12,6 @@ from .service import ReportingService
 
 def event_handler(service: ReportingService) -> Any:
     async def handle(events: list[Envelope[Any]]) -> Changes:
-        return service.apply(events)
+        return await service.apply(events)
 
     return handle

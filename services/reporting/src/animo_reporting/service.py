@@ -1,101 +1,102 @@
-"""Reporting's domain: fold events into hourly buckets, and read buckets back as reports."""
+"""Reporting's domain: fold event batches into buckets, and answer reports from the buckets."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from animo_shared.events import Envelope, MentionModerated, MentionReceived, derive_id
+from animo_shared.events import Envelope, utcnow
 from animo_shared.store import Changes
 
-from .models import Counts, HourBucket, VolumeBucket, VolumeReport
-
-ACTIONS = ("allow", "hide", "review", "escalate")
-
-
-class BucketStore(Protocol):
-    def add(
-        self, changes: Changes, bucket_id: str, key: dict[str, Any], counts: dict[str, int]
-    ) -> None: ...
-    async def between(self, brand: str, start: datetime, end: datetime) -> list[HourBucket]: ...
+from .aggregation import Effects, fold, mention_ids
+from .documents import BrandSeen, MentionState
+from .models import MetricReport, RankingReport
+from .reports import BUCKETED, METRICS, RANKED, Query, Reports, ReportSource, check_group_by
+from .response_time import BusinessHours
+from .timeframe import Interval, Limits, ReportError, check_window, floor
 
 
-def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
+class BucketStore(ReportSource, Protocol):
+    """What the service needs of its repository (BucketRepository; fakes in unit tests)."""
+
+    def record(self, changes: Changes, effects: Effects) -> None: ...
+    async def load_states(self, ids: Iterable[str]) -> dict[str, MentionState]: ...
+    async def brand(self, brand: str) -> BrandSeen | None: ...
 
 
-def bucket_id(brand: str, source: str, hour: datetime) -> str:
-    return derive_id("bucket", brand, source, hour.isoformat())
+DEFAULT_LIMITS = Limits()
 
 
-def fold(events: Iterable[Envelope[Any]], store: BucketStore) -> Changes:
-    """One increment per event; Changes merges those of one bucket into one write per batch."""
-    changes = Changes()
-    for event in events:
-        data = event.data
-        if isinstance(data, MentionReceived):
-            counts = {"mentions": 1}
-        elif isinstance(data, MentionModerated):
-            counts = {f"action_{data.action.value}": 1}
-        else:
-            continue
-        hour = hour_of(data.published_at)
-        key = {"brand": data.brand, "source": data.source, "hour": hour}
-        store.add(changes, bucket_id(data.brand, data.source, hour), key, counts)
-    return changes
-
-
-def _floor(moment: datetime, interval: str) -> datetime:
-    hour = hour_of(moment)
-    return hour.replace(hour=0) if interval == "day" else hour
-
-
-def volume(
-    brand: str,
-    buckets: Sequence[HourBucket],
-    start: datetime,
-    end: datetime,
-    interval: Literal["hour", "day"],
-) -> VolumeReport:
-    """Sum hourly buckets into the asked interval, by source and by moderation action."""
-    rows: dict[datetime, VolumeBucket] = {}
-    totals = Counts()
-    for bucket in buckets:
-        moment = _floor(bucket.hour, interval)
-        row = rows.setdefault(moment, VolumeBucket(start=moment))
-        for counts in (row, totals):
-            counts.mentions += bucket.mentions
-            counts.by_source[bucket.source] = (
-                counts.by_source.get(bucket.source, 0) + bucket.mentions
-            )
-            for action in ACTIONS:
-                amount = getattr(bucket, f"action_{action}")
-                if amount:
-                    counts.by_action[action] = counts.by_action.get(action, 0) + amount
-    return VolumeReport(
-        brand=brand,
-        interval=interval,
-        start=start,
-        end=end,
-        buckets=[rows[moment] for moment in sorted(rows)],
-        totals=totals,
-    )
+async def _default_hours(brand: str) -> BusinessHours:
+    return BusinessHours()
 
 
 class ReportingService:
-    def __init__(self, buckets: BucketStore) -> None:
+    def __init__(
+        self,
+        buckets: BucketStore,
+        *,
+        hours_of: Callable[[str], Awaitable[BusinessHours]] = _default_hours,
+        limits: Limits = DEFAULT_LIMITS,
+        max_slice_documents: int = 200_000,
+        retention: Mapping[str, timedelta] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.buckets = buckets
+        self.limits = limits
+        self.retention = dict(retention or {})
+        self.clock = clock
+        self.reports = Reports(buckets, hours_of, max_slice_documents)
 
-    def apply(self, events: Sequence[Envelope[Any]]) -> Changes:
-        return fold(events, self.buckets)
+    def horizon(self, now: datetime) -> dict[str, datetime]:
+        """The oldest bucket start still kept, per resolution: older ones are not written."""
+        return {res: floor(now - keep, res) for res, keep in self.retention.items()}
+
+    async def apply(self, events: Sequence[Envelope[Any]]) -> Changes:
+        """A batch's effects: the join state of its mentions is read first, then one fold."""
+        now = self.clock()
+        states = await self.buckets.load_states(mention_ids(events))
+        effects = fold(events, states, now, self.horizon(now))
+        changes = Changes()
+        self.buckets.record(changes, effects)
+        return changes
+
+    async def require_brand(self, brand: str) -> None:
+        if await self.buckets.brand(brand) is None:
+            raise ReportError(
+                404, f"unknown brand {brand!r}: reporting has not seen any event for it"
+            )
 
     async def volume(
-        self, brand: str, start: datetime, end: datetime, interval: Literal["hour", "day"]
-    ) -> VolumeReport:
-        if end <= start:
-            raise ValueError("'to' must be after 'from'")
-        if end - start > timedelta(days=366):
-            raise ValueError("a report spans at most 366 days")
-        found = await self.buckets.between(brand, hour_of(start), end)
-        return volume(brand, found, start, end, interval)
+        self, brand: str, start: datetime, end: datetime, interval: Interval
+    ) -> MetricReport:
+        """Mentions over time. A brand with no event yet gets zeros, not a 404: the volume
+        report predates the brand check and callers poll it until their events land."""
+        window = check_window(start, end, interval, self.limits)
+        return await self.reports.bucketed("volume", Query(brand, window))
+
+    async def report(
+        self,
+        metric: str,
+        brand: str,
+        start: datetime,
+        end: datetime,
+        interval: Interval,
+        group_by: Sequence[str] = (),
+        limit: int = 10,
+        sort: Literal["mentions", "followers"] = "mentions",
+        min_count: int = 2,
+    ) -> MetricReport | RankingReport:
+        if metric not in METRICS:
+            raise ReportError(404, f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+        window = check_window(start, end, interval, self.limits)
+        dims = check_group_by(metric, group_by, interval)
+        await self.require_brand(brand)
+        query = Query(brand, window, dims, limit, sort, min_count)
+        if metric in RANKED:
+            return await self.reports.ranked(metric, query)
+        if metric == "response_time":
+            return await self.reports.response_time(query)
+        assert metric in BUCKETED
+        return await self.reports.bucketed(metric, query)
