@@ -85,8 +85,10 @@ async def post_mentions(bootstrap: str, brand: str, texts: list[str]) -> list[st
 async def queued(api: httpx.AsyncClient, brand: str, count: int) -> list[dict[str, Any]]:
     for _ in range(300):
         page = (await api.get("/v1/review", params={"brand": brand})).json()
-        if page["total"] >= count:
-            items: list[dict[str, Any]] = page["items"]
+        # Wait on the items, not `total`: the list and the count are two reads, and a
+        # decision committed between them makes `total` run one ahead of `items`.
+        items: list[dict[str, Any]] = page["items"]
+        if len(items) >= count:
             return items
         await asyncio.sleep(0.1)
     raise AssertionError(f"{count} items not queued for {brand}")
