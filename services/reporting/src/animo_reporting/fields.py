@@ -120,10 +120,6 @@ def parse_cell(name: str) -> tuple[str, str, str, str] | None:
     return lang, sentiment_name, action_name, decode(about)
 
 
-CELL_SENTIMENTS = (*SENTIMENTS, UNKNOWN)
-CELL_ACTIONS = (*ACTIONS, PENDING)
-
-
 OPEN_PREFIXES = frozenset(
     (
         BY_SOURCE,

@@ -174,17 +174,6 @@ def rewards(c: Counters) -> RewardsValues:
     return RewardsValues(granted=_int(c.get("rewards_granted", 0)))
 
 
-class ComplaintValues(TypedDict):
-    complaints: int
-    by_topic: dict[str, int]
-
-
-def complaints(c: Counters) -> ComplaintValues:
-    return ComplaintValues(
-        complaints=_int(c.get(f.COMPLAINTS, 0)), by_topic=_ints(f.by_prefix(c, f.BY_TOPIC))
-    )
-
-
 def add_into(total: dict[str, float], counters: Counters) -> None:
     for name, value in counters.items():
         total[name] = total.get(name, 0) + value

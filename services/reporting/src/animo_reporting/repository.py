@@ -208,7 +208,7 @@ class BucketRepository:
         return [doc.id for doc in found]
 
     def delete(self, changes: Changes, what: str, ids: Iterable[str]) -> None:
-        collection, _, _ = self._expiring(what)
+        collection = self.rankings if what == "rankings" else self._expiring(what)[0]
         for doc_id in ids:
             changes.delete(collection, doc_id)
 

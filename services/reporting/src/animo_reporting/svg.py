@@ -9,6 +9,7 @@ from html import escape
 WIDTH = 640
 HEIGHT = 220
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 12, 12, 40
+TICKS = 5
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
     magnitude = 10.0 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 5, 10):  # over TICKS intervals: gridlines at round numbers
         if value <= step * magnitude:
             return step * magnitude
     return value
@@ -42,9 +43,11 @@ def _frame(title: str, top: float, labels: Sequence[str], fmt: str) -> list[str]
         f'role="img" aria-label="{escape(title)}" class="chart">',
         f"<title>{escape(title)}</title>",
     ]
-    for i in range(5):
-        value = top * i / 4
-        y = PAD_TOP + inner_h - inner_h * i / 4
+    if fmt == ".0f" and (top / TICKS) % 1:
+        fmt = ".1f"
+    for i in range(TICKS + 1):
+        value = top * i / TICKS
+        y = PAD_TOP + inner_h - inner_h * i / TICKS
         parts.append(
             f'<line x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             'stroke="#e3e3e3"/>'

@@ -82,11 +82,6 @@ class Window:
     def read_from(self) -> datetime:
         return floor(self.start, self.interval)
 
-    def previous(self) -> Window:
-        """The window of the same length just before this one (trends compare with it)."""
-        length = self.end - self.start
-        return Window(self.start - length, self.start, self.interval)
-
 
 def check_window(
     start: datetime, end: datetime, interval: Interval, limits: Limits = Limits()

@@ -71,8 +71,12 @@ class WebhookSender:
         async with httpx.AsyncClient(timeout=self.policy.timeout_seconds) as client:
             while True:
                 await self.deliver_due(client)
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that lands as the wait ends (CPython gh-86296), and this loop would then
+                # outlive the service's stop.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.tick_seconds)
+                    async with asyncio.timeout(self.tick_seconds):
+                        await self._wake.wait()
                 self._wake.clear()
 
     async def deliver_due(self, client: httpx.AsyncClient) -> int:
