@@ -222,6 +222,25 @@ class PostFailed(Payload):
     retryable: bool
 
 
+class ChannelHealth(StrEnum):
+    HEALTHY = "healthy"
+    DEGRADED = "degraded"  # the network refuses or fails for now (429, 5xx): retrying
+    EXPIRED = "expired"  # the token was refused (401/403): a person must reconnect it
+    DISABLED = "disabled"  # switched off by a person
+
+
+class ChannelHealthChanged(Payload):
+    """A channel's health changed: its token expired, the network refused it, or it recovered."""
+
+    channel_id: str
+    brand: BrandId
+    channel_kind: str
+    previous: ChannelHealth
+    health: ChannelHealth
+    reason: str | None = Field(default=None, max_length=2000)
+    changed_at: datetime
+
+
 # --- animo.crm.v1 ------------------------------------------------------------
 
 
@@ -233,6 +252,101 @@ class MemberCreated(Payload):
     source: SourceName
     handle: Handle
     first_seen: datetime
+
+
+class Identity(Payload):
+    """One of a member's accounts: a handle on a source."""
+
+    source: SourceName
+    handle: Handle
+
+
+class MemberMerged(Payload):
+    """Two members were found to be one person: `merged_id` now lives in `member_id`."""
+
+    member_id: str
+    merged_id: str
+    brand: BrandId
+    reason: Literal["link", "email"]
+    identities: tuple[Identity, ...] = Field(description="The surviving member's identities.")
+    merged_at: datetime
+
+
+class MemberUnmerged(Payload):
+    """A merge was undone: `restored_id` is again a member of its own."""
+
+    member_id: str
+    restored_id: str
+    brand: BrandId
+    identities: tuple[Identity, ...] = Field(description="The restored member's identities.")
+    unmerged_at: datetime
+
+
+class MemberScores(Payload):
+    reach: float
+    love: float
+    sentiment: float
+    influence: float
+
+
+class MemberTierChanged(Payload):
+    """A member's tier changed (newcomer, advocate, influencer, detractor at risk...)."""
+
+    member_id: str
+    brand: BrandId
+    previous: str | None
+    tier: str
+    scores: MemberScores
+    changed_at: datetime
+
+
+class MemberInfluencerIdentified(Payload):
+    """A member crossed the brand's influencer threshold."""
+
+    member_id: str
+    brand: BrandId
+    scores: MemberScores
+    identified_at: datetime
+
+
+class MemberBecameDetractor(Payload):
+    """A member's sentiment towards the brand crossed the detractor threshold."""
+
+    member_id: str
+    brand: BrandId
+    scores: MemberScores
+    changed_at: datetime
+
+
+class MemberErased(Payload):
+    """A member asked to be forgotten: every service purges what it keeps of these identities
+    (mention texts, handles, names), keeping only anonymous counts."""
+
+    member_id: str
+    brand: BrandId
+    identities: tuple[Identity, ...]
+    erased_at: datetime
+
+
+class RewardKind(StrEnum):
+    VOUCHER = "voucher"
+    DISCOUNT = "discount"
+    GIFT = "gift"
+
+
+class RewardGranted(Payload):
+    """A reward was granted to a member; brand-side systems deliver it."""
+
+    grant_id: str
+    member_id: str
+    brand: BrandId
+    reward_id: str
+    kind: RewardKind
+    title: str = Field(max_length=200)
+    code: str | None = Field(default=None, description="The voucher code drawn for this grant.")
+    points_spent: int = Field(ge=0)
+    reason: Literal["redemption", "goodwill", "top_advocate", "manual"]
+    granted_at: datetime
 
 
 # --- animo.alerts.v1 ---------------------------------------------------------
@@ -282,8 +396,21 @@ EVENT_TYPES: dict[Topic, dict[str, type[Payload]]] = {
         "mention.moderated": MentionModerated,
         "decision.reviewed": DecisionReviewed,
     },
-    Topic.POSTS: {"post.published": PostPublished, "post.failed": PostFailed},
-    Topic.CRM: {"member.created": MemberCreated},
+    Topic.POSTS: {
+        "post.published": PostPublished,
+        "post.failed": PostFailed,
+        "channel.health_changed": ChannelHealthChanged,
+    },
+    Topic.CRM: {
+        "member.created": MemberCreated,
+        "member.merged": MemberMerged,
+        "member.unmerged": MemberUnmerged,
+        "member.tier_changed": MemberTierChanged,
+        "member.influencer_identified": MemberInfluencerIdentified,
+        "member.became_detractor": MemberBecameDetractor,
+        "member.erased": MemberErased,
+        "reward.granted": RewardGranted,
+    },
     Topic.ALERTS: {
         "alert.raised": AlertRaised,
         "alert.resolved": AlertResolved,

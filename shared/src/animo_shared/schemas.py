@@ -44,9 +44,9 @@ _EVENT_FLOWS: dict[Topic, Flow] = {
     ),
     Topic.ENGAGEMENT: Flow(
         ("ingest",),
-        (),
+        ("publisher", "crm", "reporting"),
         "brand:source:handle",
-        "What members did, as reported by brand-side systems (crm and reporting will read it).",
+        "What members did, as reported by brand-side systems.",
     ),
     Topic.MODERATION: Flow(
         ("moderation",),
@@ -57,22 +57,24 @@ _EVENT_FLOWS: dict[Topic, Flow] = {
     ),
     Topic.POSTS: Flow(
         ("publisher",),
-        (),
+        ("crm", "reporting"),
         "brand:post_id",
-        "Outcomes of delivering scheduled posts to channels (crm and reporting will read it).",
+        "Outcomes of delivering scheduled posts to channels, and channels' health (keyed "
+        "brand:channel_id).",
     ),
     Topic.CRM: Flow(
         ("crm",),
-        (),
+        ("ingest", "moderation", "publisher", "reporting"),
         "brand:member_id",
-        "Changes to the community's members (reporting will read it).",
+        "Changes to the community's members: new, merged, tiers, rewards granted, and "
+        "erasures every service obeys.",
     ),
     Topic.ALERTS: Flow(
-        ("reporting", "moderation"),
-        (),
+        ("reporting", "moderation", "publisher"),
+        ("reporting",),
         "brand",
-        "Early warnings: a brand's metric left, or returned to, its baseline (spike "
-        "detection comes with the reporting issue), and complaints to answer fast.",
+        "Early warnings: a brand's metric left, or returned to, its baseline, complaints "
+        "to answer fast, and channels whose delivery failed for good.",
         outside=("webhooks", "ops"),
     ),
 }

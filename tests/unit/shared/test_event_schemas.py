@@ -78,7 +78,7 @@ def test_asyncapi_has_a_channel_per_topic_and_a_message_per_event_type() -> None
     }
     assert messages["mention.received"]["x-animo-producers"] == ["ingest"]
     assert messages["mention.received"]["x-animo-consumers"] == ["moderation", "crm", "reporting"]
-    assert messages["alert.raised"]["x-animo-producers"] == ["reporting", "moderation"]
+    assert messages["alert.raised"]["x-animo-producers"] == ["reporting", "moderation", "publisher"]
 
 
 def test_asyncapi_references_all_resolve_inside_the_document() -> None:
