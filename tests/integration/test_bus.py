@@ -39,9 +39,9 @@ def make_runtime(broker: str, tmp_path: Path, name: str) -> Runtime:
 
 
 def counting_handler(
-    runtime: Runtime, fail_first: int = 0
+    runtime: Runtime, fail_first: int = 0, into: str = "tallies"
 ) -> Callable[[list[Envelope[Any]]], Awaitable[Changes]]:
-    tallies = runtime.store.collection("tallies", Tally, [Index(("brand",))])
+    tallies = runtime.store.collection(into, Tally, [Index(("brand",))])
     failures = {"left": fail_first}
 
     async def handle(events: list[Envelope[Any]]) -> Changes:
@@ -151,6 +151,41 @@ async def test_failed_batch_is_retried_without_loss_or_double_count(
         assert tally is not None and tally.mentions == 21
     finally:
         await again.stop()
+
+
+async def test_two_consumer_groups_of_one_service_each_apply_every_event_once(
+    broker: str, tmp_path: Path
+) -> None:
+    # The second group starts once the first has applied everything, in the same store: the
+    # first group's marks must not make it skip the events.
+    brand = f"b-{uuid.uuid4().hex[:8]}"
+    name = f"bus-{uuid.uuid4().hex[:6]}"
+    event = mention_event(brand)
+    await produce(
+        broker, Topic.MENTIONS, [event.value, *(mention_event(brand).value for _ in range(9))]
+    )
+    found: dict[str, Tally | None] = {}
+    for into, group in (("tallies", None), ("sides", "side")):
+        runtime = make_runtime(broker, tmp_path, name)
+        runtime.consume([Topic.MENTIONS], counting_handler(runtime, into=into), group=group)
+        tallies = runtime.store.collection(into, Tally, [Index(("brand",))])
+        await runtime.start()
+        try:
+
+            async def counted(tallies: Any = tallies) -> bool:
+                tally = await tallies.get(brand)
+                return tally is not None and tally.mentions >= 10
+
+            await wait_for(counted)
+            await produce(broker, Topic.MENTIONS, [event.value])  # a replay: not counted
+            await asyncio.sleep(1.5)
+            found[into] = await tallies.get(brand)
+        finally:
+            await runtime.stop()
+    assert found == {
+        "tallies": Tally(id=brand, brand=brand, mentions=10),
+        "sides": Tally(id=brand, brand=brand, mentions=10),
+    }
 
 
 async def test_outbox_reaches_the_topic_after_commit(broker: str, tmp_path: Path) -> None:

@@ -201,9 +201,13 @@ class BatchConsumer:
         session_timeout_ms: int = 10_000,
         heartbeat_ms: int = 3_000,
         decode: Decoder = decode_event,
+        idempotency_scope: str = "",
     ) -> None:
         self.topics = [t.value for t in topics]
         self._decode = decode
+        # Processed ids live in the service's one store: a second consumer group of the same
+        # service that reads the same events needs its own marks, or each would skip the other's.
+        self._scope = f"{idempotency_scope}/" if idempotency_scope else ""
         self.group_id = group_id
         self._bootstrap = bootstrap
         self._store = store
@@ -322,13 +326,14 @@ class BatchConsumer:
                 events.append((record, self._decode(record.topic, record.value)))
             except EventDecodeError as error:
                 await self._dead_letter(record, str(error))
-        seen = await self._store.already_processed([e.id for _, e in events])
+        scope = self._scope
+        seen = await self._store.already_processed([scope + e.id for _, e in events])
         fresh: list[tuple[ConsumerRecord[Any, Any], Envelope[Any]]] = []
         for record, envelope in events:
-            if envelope.id in seen:
+            if scope + envelope.id in seen:
                 self._metrics.duplicates.labels(self._metrics.service, record.topic).inc()
             else:
-                seen.add(envelope.id)  # the same id twice in one batch is a replay too
+                seen.add(scope + envelope.id)  # the same id twice in one batch is a replay too
                 fresh.append((record, envelope))
         while fresh:
             batch = [envelope for _, envelope in fresh]
@@ -342,7 +347,7 @@ class BatchConsumer:
                 continue
             finally:
                 correlation_id.reset(token)
-            changes.mark_processed(e.id for e in batch)
+            changes.mark_processed(scope + e.id for e in batch)
             await self._store.commit(changes)
             for record, _ in fresh:
                 self._metrics.consumed.labels(self._metrics.service, record.topic).inc()

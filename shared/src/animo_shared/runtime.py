@@ -78,6 +78,7 @@ class Runtime:
             session_timeout_ms=self.common.consumer_session_timeout_ms,
             heartbeat_ms=self.common.consumer_heartbeat_ms,
             decode=decode,
+            idempotency_scope=group or "",
         )
         self.consumers.append(consumer)
         return consumer
