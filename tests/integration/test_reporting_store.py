@@ -17,7 +17,14 @@ from animo_reporting.repository import BucketRepository
 from animo_reporting.repository_alerts import AlertRepository
 from animo_reporting.retention import Pruner, keep_for
 from animo_reporting.service import ReportingService
-from animo_shared.events import Author, MentionModerated, MentionReceived, ModerationAction
+from animo_shared.events import (
+    Author,
+    Identity,
+    MemberErased,
+    MentionModerated,
+    MentionReceived,
+    ModerationAction,
+)
 from animo_shared.events import make_event as wrap
 from animo_shared.store import Changes, Store
 from animo_shared.store.mongo import MongoStore
@@ -152,3 +159,35 @@ async def test_retention_deletes_what_is_past_its_resolution(store: Store) -> No
     days_left = await repository.totals_between("acme", "day", old - days, NOW + days)
     assert sum(doc.mentions for doc in days_left) == 2  # day buckets are kept longer
     assert set(await repository.load_states(["acme-1", "acme-2"])) == {"acme-2"}
+
+
+async def test_an_erasure_rewrites_the_stored_rankings_without_the_member(store: Store) -> None:
+    earlier = NOW - timedelta(hours=2)
+    await apply(
+        store,
+        [
+            mention("acme", 1, NOW, handle="alice", followers=3000),
+            mention("acme", 2, earlier, handle="alice"),
+            mention("acme", 3, NOW, handle="bob"),
+        ],
+    )
+    erased = MemberErased(
+        member_id="m-alice",
+        brand="acme",
+        identities=(Identity(source="twitter", handle="alice"),),
+        erased_at=NOW,
+    )
+    repository = BucketRepository(store)
+    service = ReportingService(repository, clock=lambda: NOW)
+    # The erasure and, in the same batch, one more mention of bob's on a rewritten hour.
+    batch = [
+        wrap(erased, event_id="erase-1", source="t", brand="acme"),
+        mention("acme", 4, NOW, handle="bob"),
+    ]
+    await store.commit(await service.apply(batch))
+    window = (NOW - timedelta(hours=3), NOW + timedelta(hours=1))
+    report = await service.report("influencers", "acme", *window, "hour")
+    assert [(a["handle"], a["mentions"]) for a in report.items] == [("bob", 2)]
+    assert (await service.volume("acme", *window, "hour")).totals["mentions"] == 4
+    stored = await repository.rankings_between("acme", "authors", *window)
+    assert stored and not any("alice" in name for doc in stored for name in doc.counters())

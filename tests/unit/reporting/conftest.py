@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,13 +27,19 @@ from animo_shared.events import (
     EngagementRecorded,
     Envelope,
     Finding,
+    Identity,
     MemberCreated,
+    MemberErased,
+    MemberScores,
+    MemberTierChanged,
     MentionModerated,
     MentionReceived,
     ModerationAction,
     Payload,
     PostFailed,
     PostPublished,
+    RewardGranted,
+    RewardKind,
     make_event,
 )
 from animo_shared.store import Changes
@@ -80,6 +86,15 @@ class FakeBuckets:
             self.states.pop(mention_id, None)
         for response in effects.responses:
             self.responses[response.id] = response
+
+    async def erase_authors(self, changes: Changes, erased: Mapping[str, set[str]]) -> int:
+        rewritten = 0
+        for (brand, kind, _, _), counts in self.ranks.items():
+            names = erased.get(brand, set()) & counts.keys() if kind == "authors" else set()
+            for name in names:
+                del counts[name]
+            rewritten += bool(names)
+        return rewritten
 
     async def load_states(self, ids: Iterable[str]) -> dict[str, MentionState]:
         return {i: self.states[i].model_copy(deep=True) for i in ids if i in self.states}
@@ -295,6 +310,47 @@ class Stream:
                 member_id=member_id, brand=self.brand, source=source, handle="h", first_seen=when
             ),
             f"member-{member_id}",
+        )
+
+    def tier(self, member_id: str, tier: str, when: datetime) -> Stream:
+        scores = MemberScores(reach=1, love=1, sentiment=0, influence=1)
+        return self._add(
+            MemberTierChanged(
+                member_id=member_id,
+                brand=self.brand,
+                previous=None,
+                tier=tier,
+                scores=scores,
+                changed_at=when,
+            ),
+            f"tier-{member_id}-{tier}",
+        )
+
+    def reward(self, grant_id: str, kind: str, when: datetime) -> Stream:
+        return self._add(
+            RewardGranted(
+                grant_id=grant_id,
+                member_id="u1",
+                brand=self.brand,
+                reward_id="r1",
+                kind=RewardKind(kind),
+                title="Bon d'achat",
+                points_spent=100,
+                reason="redemption",
+                granted_at=when,
+            ),
+            f"grant-{grant_id}",
+        )
+
+    def erased(self, member_id: str, identities: list[tuple[str, str]], when: datetime) -> Stream:
+        return self._add(
+            MemberErased(
+                member_id=member_id,
+                brand=self.brand,
+                identities=tuple(Identity(source=s, handle=h) for s, h in identities),
+                erased_at=when,
+            ),
+            f"erased-{member_id}",
         )
 
     def alert(self, alert_id: str, when: datetime) -> Stream:

@@ -104,6 +104,9 @@ async def known(service: ReportingService, stream: Any, feed: Any) -> ReportingS
     s.engagement("e3", "comment", at(12))
     s.member("u1", "twitter", at(9, 10)).member("u2", "forum", at(11))
     s.alert("a1", at(11))
+    s.tier("u1", "advocate", at(12)).tier("u2", "newcomer", at(12)).tier("u1", "influencer", at(13))
+    s.reward("g1", "voucher", at(13)).reward("g2", "voucher", at(14)).reward("g3", "gift", at(15))
+    s.reward("g0", "gift", DAY - timedelta(hours=1))  # the day before: not in this report
     await feed(service, s.events)
     return service
 
@@ -224,10 +227,35 @@ async def test_posts_and_engagement(known: ReportingService) -> None:
 
 async def test_community_and_rewards(known: ReportingService) -> None:
     community = await day_report(known, "community")
-    assert community.totals == {"new_members": 2, "by_source": {"forum": 1, "twitter": 1}}
+    assert community.totals == {
+        "new_members": 2,
+        "by_source": {"forum": 1, "twitter": 1},
+        "entered_tier": {"advocate": 1, "influencer": 1, "newcomer": 1},
+        "erased": 0,
+    }
     rewards = await day_report(known, "rewards")
-    assert rewards.totals == {"granted": 0}
-    assert "reward.granted" in rewards.notes[0]
+    assert rewards.totals == {"granted": 3, "by_kind": {"gift": 1, "voucher": 2}}
+
+
+async def test_an_erased_member_leaves_the_rankings_but_not_the_counts(
+    known: ReportingService, stream: Any, feed: Any
+) -> None:
+    before = await day_report(known, "volume")
+    stream.events.clear()
+    # alice's erasure, then in the same batch a mention of bob's (still ranked afterwards).
+    stream.erased("u-alice", [("twitter", "alice")], at(20))
+    stream.mention("m9", at(10, 50), handle="bob", followers=160, text="Encore merci")
+    await feed(known, stream.events, 2)
+    report = await day_report(known, "influencers")
+    assert [(a["handle"], a["mentions"]) for a in report.items] == [
+        ("bob", 2),
+        ("dave", 1),
+        ("erin", 1),
+    ]
+    after = await day_report(known, "volume")
+    assert after.totals["mentions"] == before.totals["mentions"] + 1
+    community = await day_report(known, "community")
+    assert community.totals["erased"] == 1
 
 
 async def test_influencers(known: ReportingService) -> None:

@@ -25,10 +25,13 @@ from animo_shared.events import (
     EngagementRecorded,
     Envelope,
     MemberCreated,
+    MemberErased,
+    MemberTierChanged,
     MentionModerated,
     MentionReceived,
     PostFailed,
     PostPublished,
+    RewardGranted,
 )
 
 from . import fields as f
@@ -73,6 +76,8 @@ class Effects:
     states: dict[str, MentionState] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)  # join states no event can use any more
     responses: list[ResponseRecord] = field(default_factory=list)
+    # Per brand, the ranking counters of erased members: removed from every stored hour.
+    erased: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _bump(target: dict[str, int], counts: Mapping[str, int]) -> None:
@@ -100,6 +105,7 @@ class Fold:
         self._rank_max: dict[RankKey, Counts] = {}
         self._seen: dict[str, tuple[datetime, datetime]] = {}
         self._responses: list[ResponseRecord] = []
+        self._erased: dict[str, set[str]] = {}
 
     # -- counting ---------------------------------------------------------------
 
@@ -299,12 +305,34 @@ class Fold:
                 data.first_seen,
                 {f.MEMBERS: 1, keyed(f.MEMBERS_BY_SOURCE, data.source): 1},
             )
+        elif isinstance(data, MemberTierChanged):
+            self.add(data.brand, data.changed_at, {keyed(f.TIER_ENTERED, data.tier): 1})
+        elif isinstance(data, RewardGranted):
+            counts = {f.REWARDS_GRANTED: 1, keyed(f.REWARDS_BY_KIND, data.kind.value): 1}
+            self.add(data.brand, data.granted_at, counts)
+        elif isinstance(data, MemberErased):
+            self.erase(data)
         elif isinstance(data, AlertRaised):
             self.add(data.brand, data.started_at, {f.ALERTS_RAISED: 1})
         elif isinstance(data, AlertResolved):
             self.add(data.brand, data.resolved_at, {f.ALERTS_RESOLVED: 1})
         elif isinstance(data, ComplaintDetected):
             self.add(data.brand, data.published_at, {f.COMPLAINT_EVENTS: 1})
+
+    def erase(self, data: MemberErased) -> None:
+        """Forget the member's handles in the author rankings (counts by source, language,
+        sentiment keep them, anonymously): this batch's first, the stored hours' later."""
+        self.add(data.brand, data.erased_at, {f.ERASURES: 1})
+        names: set[str] = set()
+        for identity in data.identities:
+            author = f"{identity.source}:{identity.handle}"
+            names |= {keyed(f.AUTHOR_MENTIONS, author), keyed(f.AUTHOR_FOLLOWERS, author)}
+        for sums in (self._rank_inc, self._rank_max):
+            for (brand, kind, _, _), counts in sums.items():
+                if brand == data.brand and kind == "authors":
+                    for name in names & counts.keys():
+                        del counts[name]
+        self._erased.setdefault(data.brand, set()).update(names)
 
     # -- the batch's effects ----------------------------------------------------
 
@@ -347,6 +375,7 @@ class Fold:
             states=states,
             dropped=dropped,
             responses=self._responses,
+            erased=self._erased,
         )
 
 

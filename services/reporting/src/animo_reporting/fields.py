@@ -44,6 +44,8 @@ MEMBERS = "members"
 ALERTS_RAISED = "alerts_raised"
 ALERTS_RESOLVED = "alerts_resolved"
 COMPLAINT_EVENTS = "complaint_events"  # complaint.detected events (moderation's own count)
+REWARDS_GRANTED = "rewards_granted"
+ERASURES = "erasures"  # members erased at their request (member.erased)
 
 # Prefixes of open dimensions (prefix + "_" + encoded value).
 BY_SOURCE = "ms"
@@ -52,6 +54,8 @@ BY_COMPETITOR = "ma"
 BY_TOPIC = "ct"
 BY_CHANNEL = "pk"
 MEMBERS_BY_SOURCE = "mb"
+TIER_ENTERED = "te"  # members who entered a tier (member.tier_changed)
+REWARDS_BY_KIND = "rk"
 AUTHOR_MENTIONS = "n"
 AUTHOR_FOLLOWERS = "f"
 HASHTAG = "h"
@@ -128,6 +132,8 @@ OPEN_PREFIXES = frozenset(
         BY_TOPIC,
         BY_CHANNEL,
         MEMBERS_BY_SOURCE,
+        TIER_ENTERED,
+        REWARDS_BY_KIND,
         AUTHOR_MENTIONS,
         AUTHOR_FOLLOWERS,
         HASHTAG,

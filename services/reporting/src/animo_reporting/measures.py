@@ -157,21 +157,29 @@ def posts(c: Counters) -> PostsValues:
 class CommunityValues(TypedDict):
     new_members: int
     by_source: dict[str, int]
+    entered_tier: dict[str, int]  # members who entered each tier (member.tier_changed)
+    erased: int  # members erased at their request
 
 
 def community(c: Counters) -> CommunityValues:
     return CommunityValues(
         new_members=_int(c.get(f.MEMBERS, 0)),
         by_source=_ints(f.by_prefix(c, f.MEMBERS_BY_SOURCE)),
+        entered_tier=_ints(f.by_prefix(c, f.TIER_ENTERED)),
+        erased=_int(c.get(f.ERASURES, 0)),
     )
 
 
 class RewardsValues(TypedDict):
-    granted: int  # Rewards granted: 0 until crm emits `reward.granted`.
+    granted: int
+    by_kind: dict[str, int]  # voucher, discount, gift
 
 
 def rewards(c: Counters) -> RewardsValues:
-    return RewardsValues(granted=_int(c.get("rewards_granted", 0)))
+    return RewardsValues(
+        granted=_int(c.get(f.REWARDS_GRANTED, 0)),
+        by_kind=_ints(f.by_prefix(c, f.REWARDS_BY_KIND)),
+    )
 
 
 def add_into(total: dict[str, float], counters: Counters) -> None:

@@ -43,8 +43,11 @@ NOTES: dict[str, list[str]] = {
         "engagement is what brand-side systems recorded for the brand in the period; "
         "engagement.recorded does not name a post yet, so it is not tied to one."
     ],
-    "community": ["Tiers are not in member.created yet: new members only."],
-    "rewards": ["crm does not emit reward.granted yet: 0 until it does."],
+    "community": [
+        "entered_tier counts member.tier_changed events: members who entered each tier in "
+        "the period (a member may enter several)."
+    ],
+    "rewards": ["Counts reward.granted events by their grant time."],
     "trending": ["Terms are counted per hour: the period starts on the hour."],
     "influencers": ["Authors are counted per hour: the period starts on the hour."],
 }

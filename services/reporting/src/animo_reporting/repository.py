@@ -38,6 +38,7 @@ def slot(brand: str, kind: str, moment: datetime) -> str:
 
 # Reads are bounded: more than this many documents for one report is a bug or an abuse.
 MAX_READ = 1_000_000
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def chunks(names: Sequence[str], size: int) -> Iterable[Sequence[str]]:
@@ -130,6 +131,23 @@ class BucketRepository:
             changes.delete(self.states, mention_id)
         for response in effects.responses:
             changes.put(self.responses, response)
+
+    async def erase_authors(self, changes: Changes, erased: Mapping[str, set[str]]) -> int:
+        """Rewrite, without the erased members' counters, every stored author ranking of the
+        brand that holds one; returns how many documents. Runs before `record` in the same
+        batch: its puts are read before the batch, the batch's increments then apply on top
+        (one reporting writer, so nothing else changes them in between)."""
+        rewritten = 0
+        for brand, names in erased.items():
+            span = Range("slot", slot(brand, "authors", EPOCH), slot(brand, "authors", FAR_FUTURE))
+            for doc in await self.rankings.find(range=span, limit=MAX_READ):
+                counters = doc.counters()
+                if names.isdisjoint(counters):
+                    continue
+                kept = {k: v for k, v in doc.model_dump().items() if k not in names}
+                changes.put(self.rankings, RankingBucket.model_validate(kept))
+                rewritten += 1
+        return rewritten
 
     # -- reads ------------------------------------------------------------------
 

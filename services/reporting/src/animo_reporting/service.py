@@ -22,6 +22,7 @@ class BucketStore(ReportSource, Protocol):
 
     def record(self, changes: Changes, effects: Effects) -> None: ...
     async def load_states(self, ids: Iterable[str]) -> dict[str, MentionState]: ...
+    async def erase_authors(self, changes: Changes, erased: Mapping[str, set[str]]) -> int: ...
     async def brand(self, brand: str) -> BrandSeen | None: ...
 
 
@@ -59,6 +60,8 @@ class ReportingService:
         states = await self.buckets.load_states(mention_ids(events))
         effects = fold(events, states, now, self.horizon(now))
         changes = Changes()
+        if effects.erased:  # before the increments: see BucketRepository.erase_authors
+            await self.buckets.erase_authors(changes, effects.erased)
         self.buckets.record(changes, effects)
         return changes
 
