@@ -1,0 +1,39 @@
+"""Loyalty's part of an erasure: what ties points, grants and codes to a person goes.
+
+Removed: the wallet, every ledger entry, the daily-cap counters, the grants (they hold the code
+and the member id) and the complaint records. Kept, anonymous: a granted voucher code stays
+`granted` with no member and no grant, so it is never handed out again and the pool's stock
+stays true; a counted stock is not given back. No aggregate reads the ledger, so amounts are
+not kept; the `reward.granted` events already published are the brand-side systems' to purge
+on `member.erased`."""
+
+from __future__ import annotations
+
+from animo_shared.store import Changes
+
+from .loyalty_repository import LoyaltyRepository
+
+
+class LoyaltyErasure:
+    def __init__(self, repo: LoyaltyRepository) -> None:
+        self.repo = repo
+
+    async def erase(self, changes: Changes, brand: str, member_ids: list[str]) -> None:
+        repo = self.repo
+        for member in member_ids:
+            changes.delete(repo.wallets, member)
+            for entry in await repo.all_of(repo.ledger, member):
+                changes.delete(repo.ledger, entry.id)
+            for day in await repo.all_of(repo.daily, member):
+                changes.delete(repo.daily, day.id)
+            for grant in await repo.all_of(repo.grants, member):
+                changes.delete(repo.grants, grant.id)
+            for complaint in await repo.all_of(repo.complaints, member):
+                changes.delete(repo.complaints, complaint.id)
+            for code in await repo.all_of(repo.codes, member):
+                # Nulling fields in a batch: an increment that only sets them.
+                changes.increment(
+                    repo.codes,
+                    code.id,
+                    set={"member_id": None, "grant_id": None, "granted_at": None},
+                )
