@@ -2,31 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from fastapi import FastAPI
 
 from animo_shared.app import create_service_app
-from animo_shared.events import Topic
+from animo_shared.events import Topic, utcnow
 from animo_shared.runtime import Runtime
 
-from . import api
+from . import api, api_segments
+from .components import Components
 from .config import Settings
 from .consumers import event_handler
-from .repository import MemberRepository
+from .directory import MemberDirectory
+from .erasure import ErasureParticipant
+from .gdpr import Gdpr
+from .members import MemberAdmin
+from .repository import CrmRepository
 from .service import CrmService
 
+TOPICS = (Topic.MENTIONS, Topic.MODERATION, Topic.ENGAGEMENT)
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    def wire(runtime: Runtime) -> CrmService:
-        service = CrmService(MemberRepository(runtime.store))
-        runtime.consume([Topic.MENTIONS, Topic.MODERATION], event_handler(service))
-        return service
+
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
+    def wire(runtime: Runtime) -> Components:
+        repository = CrmRepository(runtime.store)
+        directory = MemberDirectory(repository)
+        service = CrmService(repository)
+        runtime.consume(list(TOPICS), event_handler(service))
+        admin = MemberAdmin(repository, service, runtime.publish, clock)
+        # Every part of the crm that keeps personal data registers here to be erased with it.
+        participants: list[ErasureParticipant] = []
+        return Components(
+            repository=repository,
+            directory=directory,
+            service=service,
+            admin=admin,
+            gdpr=Gdpr(admin, participants),
+            participants=participants,
+        )
 
     return create_service_app(
         service="crm",
         title="Animo CRM",
-        description="Knows the community: one member per brand, source and handle, with their "
-        "mentions and moderation outcomes; publishes `member.created` on `animo.crm.v1`.",
+        description="Knows the community: members with their identities on every channel, "
+        "timelines, scores (reach, love, sentiment, influence), tiers, segments and GDPR "
+        "export and erasure; publishes `member.*` events on `animo.crm.v1`.",
         settings=settings or Settings(),
-        routers=[api.router],
+        routers=[api.router, api_segments.router],
         wire=wire,
     )

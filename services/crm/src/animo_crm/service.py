@@ -1,21 +1,41 @@
-"""The CRM's domain: one member per (brand, source, handle), counted from mentions and decisions."""
+"""The CRM's consumer domain: each event counted on its identity, the member's scores and tier
+recomputed after it, tier crossings and verified-email merges announced — deterministically, so a
+replay of the same stream gives the same members, scores, tiers and event ids."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from animo_shared.bus import to_message
 from animo_shared.events import (
+    DecisionReviewed,
+    EngagementRecorded,
     Envelope,
+    Identity,
+    MemberBecameDetractor,
     MemberCreated,
+    MemberInfluencerIdentified,
+    MemberMerged,
+    MemberScores,
+    MemberTierChanged,
     MentionModerated,
     MentionReceived,
+    Payload,
     derive_id,
     make_event,
 )
 from animo_shared.store import Changes
+
+from . import scoring
+from .identity import email_key, member_id, timeline_id
+from .models import EmailLink, IdentityDoc, Member, TimelineEntry
+from .repository import CrmRepository
+from .scoring import TierSettings
+from .workset import WorkSet
+
+__all__ = ["CrmService", "announce", "member_id"]
 
 ACTION_COUNTER = {
     "allow": "allowed",
@@ -23,62 +43,369 @@ ACTION_COUNTER = {
     "review": "reviewed",
     "escalate": "escalated",
 }
+EXCERPT = 280
 
 
-def member_id(brand: str, source: str, handle: str) -> str:
-    return derive_id("member", brand, source, handle)
+def announce(
+    changes: Changes,
+    payload: Payload,
+    *,
+    event_id: str,
+    brand: str,
+    member: str,
+    at: datetime,
+    correlation_id: str | None = None,
+) -> None:
+    """Publish an event about a member through the outbox, keyed by member so order holds."""
+    envelope = make_event(
+        payload,
+        event_id=event_id,
+        source="animo/crm",
+        brand=brand,
+        subject=member,
+        correlation_id=correlation_id,
+        time=at,
+    )
+    changes.publish(to_message(envelope, f"{brand}:{member}"))
 
 
-class MemberStore(Protocol):
-    async def existing(self, ids: Sequence[str]) -> set[str]: ...
-    def count_mention(self, changes: Changes, member_id: str, mention: MentionReceived) -> None: ...
-    def count_decision(
-        self, changes: Changes, member_id: str, decision: MentionModerated, counter: str
-    ) -> None: ...
+def _author(data: Any) -> tuple[str, str, str]:
+    if isinstance(data, MentionReceived):
+        return data.brand, data.source, data.author.handle
+    if isinstance(data, MentionModerated | DecisionReviewed):
+        return data.brand, data.source, data.author_handle
+    assert isinstance(data, EngagementRecorded)
+    return data.brand, data.source, data.handle
+
+
+def _at(data: Any) -> datetime:
+    if isinstance(data, MentionReceived | MentionModerated):
+        return data.published_at
+    if isinstance(data, DecisionReviewed):
+        return data.reviewed_at
+    assert isinstance(data, EngagementRecorded)
+    return data.occurred_at
+
+
+def _seen(identity: IdentityDoc, at: datetime) -> None:
+    if identity.first_seen is None or at < identity.first_seen:
+        identity.first_seen = at
+    if identity.last_seen is None or at > identity.last_seen:
+        identity.last_seen = at
+
+
+def _language(identity: IdentityDoc, lang: str | None) -> None:
+    if lang and lang not in identity.languages:
+        identity.languages = sorted([*identity.languages, lang])
+
+
+HANDLED = (MentionReceived, MentionModerated, DecisionReviewed, EngagementRecorded)
 
 
 class CrmService:
-    def __init__(self, members: MemberStore) -> None:
-        self.members = members
+    def __init__(self, repository: CrmRepository) -> None:
+        self.repository = repository
 
     async def apply(self, events: Sequence[Envelope[Any]], now: datetime) -> Changes:
-        """Count each mention and decision on its author's member; announce members seen first now."""
+        """One batch: load what it touches in a few reads, apply in order, write once."""
         changes = Changes()
-        ids = {
-            e.id: member_id(e.brand, e.data.source, _handle(e.data))
-            for e in events
-            if isinstance(e.data, MentionReceived | MentionModerated)
-        }
-        known = await self.members.existing(sorted(set(ids.values())))
+        events = [e for e in events if isinstance(e.data, HANDLED)]
+        if not events:
+            return changes
+        work = WorkSet(self.repository)
+        await self._preload(work, events)
+        tiers = await self.repository.tier_settings(sorted({e.brand for e in events}))
         for event in events:
-            data = event.data
-            if isinstance(data, MentionReceived):
-                mid = ids[event.id]
-                self.members.count_mention(changes, mid, data)
-                if mid not in known:
-                    known.add(mid)
-                    created = MemberCreated(
-                        member_id=mid,
-                        brand=data.brand,
-                        source=data.source,
-                        handle=data.author.handle,
-                        first_seen=data.published_at,
-                    )
-                    envelope = make_event(
-                        created,
-                        event_id=derive_id("member.created", mid),
-                        source="animo/crm",
-                        brand=data.brand,
-                        subject=mid,
-                        correlation_id=event.correlationid,
-                        time=now,
-                    )
-                    changes.publish(to_message(envelope, f"{data.brand}:{mid}"))
-            elif isinstance(data, MentionModerated):
-                counter = ACTION_COUNTER[data.action.value]
-                self.members.count_decision(changes, ids[event.id], data, counter)
+            await self._apply_one(work, changes, event, tiers[event.brand], now)
+        work.flush(changes)
         return changes
 
+    async def _preload(self, work: WorkSet, events: Sequence[Envelope[Any]]) -> None:
+        identity_ids: set[str] = set()
+        originals: list[str] = []
+        emails: set[str] = set()
+        for event in events:
+            data = event.data
+            brand, source, handle = _author(data)
+            identity_ids.add(member_id(brand, source, handle))
+            if isinstance(data, MentionReceived):
+                identity_ids.update(member_id(brand, source, h) for h in data.handles)
+                if data.duplicate_of:
+                    originals.append(timeline_id("mention", data.duplicate_of))
+            elif isinstance(data, EngagementRecorded) and data.email and data.email_verified:
+                emails.add(email_key(brand, data.email))
+        found = await self.repository.timeline_entries(originals)
+        identity_ids.update(entry.member_id for entry in found.values())
+        work.originals = {key: entry.member_id for key, entry in found.items()}
+        await work.load_identities(identity_ids)
+        await work.load_emails(emails)
+        await work.load_owners()
 
-def _handle(data: MentionReceived | MentionModerated) -> str:
-    return data.author.handle if isinstance(data, MentionReceived) else data.author_handle
+    async def _apply_one(
+        self,
+        work: WorkSet,
+        changes: Changes,
+        event: Envelope[Any],
+        tiers: TierSettings,
+        now: datetime,
+    ) -> None:
+        data = event.data
+        brand, source, handle = _author(data)
+        at = _at(data)
+        identity = work.identity(brand, source, handle, at)
+        _seen(identity, at)
+        activity = identity.activity
+        entry: dict[str, Any]
+        if isinstance(data, MentionReceived):
+            kind = "mention"
+            entry_id = timeline_id("mention", data.mention_id)
+            work.originals[entry_id] = identity.id
+            activity.mentions += 1
+            activity.own_mentions += 0 if data.competitors else 1
+            activity.love, activity.love_at = scoring.add_love(
+                activity.love, activity.love_at, scoring.LOVE_WEIGHTS["mention"], at
+            )
+            if data.author.name:
+                identity.name = data.author.name
+            followers = data.author.followers
+            if followers is not None and (
+                identity.followers_at is None or at >= identity.followers_at
+            ):
+                identity.followers, identity.followers_at = followers, at
+            _language(identity, data.lang)
+            self._echo(work, changes, identity, data, tiers, event.id, now)
+            entry = {
+                "mention_id": data.mention_id,
+                "source": data.source,
+                "text": data.text[:EXCERPT],
+                "url": data.url,
+                "lang": data.lang,
+                "competitors": list(data.competitors),
+            }
+        elif isinstance(data, MentionModerated):
+            kind = "moderation"
+            entry_id = timeline_id("moderation", data.decision_id)
+            counter = ACTION_COUNTER[data.action.value]
+            setattr(activity, counter, getattr(activity, counter) + 1)
+            score = data.sentiment_score
+            if score is None and data.sentiment is not None:
+                score = scoring.LABEL_SCORE[data.sentiment]
+            if score is not None:
+                activity.sentiment_sum += score
+                activity.sentiment_count += 1
+            _language(identity, data.language)
+            entry = {
+                "mention_id": data.mention_id,
+                "action": data.action.value,
+                "categories": sorted({f.category.value for f in data.findings}),
+                "sentiment": data.sentiment,
+                "sentiment_score": data.sentiment_score,
+                "complaint_topic": data.complaint_topic,
+            }
+        elif isinstance(data, DecisionReviewed):
+            kind = "moderation_review"
+            entry_id = timeline_id("review", data.review_id)
+            before = ACTION_COUNTER[data.previous_action.value]
+            after = ACTION_COUNTER[data.action.value]
+            setattr(activity, before, max(0, getattr(activity, before) - 1))
+            setattr(activity, after, getattr(activity, after) + 1)
+            entry = {
+                "mention_id": data.mention_id,
+                "previous_action": data.previous_action.value,
+                "action": data.action.value,
+            }
+        else:
+            assert isinstance(data, EngagementRecorded)
+            kind = "engagement"
+            entry_id = timeline_id("engagement", data.engagement_id)
+            activity.engagements += 1
+            activity.love, activity.love_at = scoring.add_love(
+                activity.love, activity.love_at, scoring.LOVE_WEIGHTS[data.kind.value], at
+            )
+            if data.name:
+                identity.name = data.name
+            entry = {"engagement_id": data.engagement_id, "kind": data.kind.value}
+            if data.value is not None:
+                entry["value"] = data.value
+        self.repository.add_timeline(
+            changes,
+            TimelineEntry(
+                id=entry_id, brand=brand, member_id=identity.id, kind=kind, at=at, summary=entry
+            ),
+        )
+        member = work.owner(identity)
+        if identity.id in work.new_members:
+            work.new_members.discard(identity.id)
+            created = MemberCreated(
+                member_id=identity.id, brand=brand, source=source, handle=handle, first_seen=at
+            )
+            announce(
+                changes,
+                created,
+                event_id=derive_id("member.created", identity.id),
+                brand=brand,
+                member=identity.id,
+                at=now,
+                correlation_id=event.correlationid,
+            )
+        if isinstance(data, EngagementRecorded) and data.email and data.email_verified:
+            member = self._email(work, changes, identity, data, event, now) or member
+        self.settle(work, changes, member, tiers, event.id, now)
+
+    def _echo(
+        self,
+        work: WorkSet,
+        changes: Changes,
+        author: IdentityDoc,
+        data: MentionReceived,
+        tiers: TierSettings,
+        cause: str,
+        now: datetime,
+    ) -> None:
+        """Credit the members whose words this mention carries: the copied author, the @-mentioned."""
+        echoed: list[IdentityDoc] = []
+        if data.duplicate_of:
+            original = work.originals.get(timeline_id("mention", data.duplicate_of))
+            if original is not None and original in work.identities:
+                echoed.append(work.identities[original])
+        for handle in data.handles:
+            found = work.known(data.brand, data.source, handle)
+            if found is not None:
+                echoed.append(found)
+        for identity in {i.id: i for i in echoed if i.owner != author.owner}.values():
+            identity.activity.echoes += 1
+            work.identity(identity.brand, identity.source, identity.handle, data.published_at)
+            self.settle(work, changes, work.owner(identity), tiers, cause, now)
+
+    def _email(
+        self,
+        work: WorkSet,
+        changes: Changes,
+        identity: IdentityDoc,
+        data: EngagementRecorded,
+        event: Envelope[Any],
+        now: datetime,
+    ) -> Member | None:
+        """A verified email seen on another member first merges this member into that one."""
+        assert data.email is not None
+        email = data.email.strip().lower()
+        if email not in identity.emails:
+            identity.emails = sorted([*identity.emails, email])
+        key = email_key(data.brand, email)
+        link = work.emails.get(key)
+        if link is None:
+            link = EmailLink(id=key, brand=data.brand, identity_id=identity.id)
+            work.emails[key] = link
+            self.repository.link_email(changes, link)
+            return None
+        first = work.identities.get(link.identity_id)
+        if first is None:
+            return None  # the first holder was erased
+        survivor, merged = work.owner(first), work.owner(identity)
+        if survivor.id == merged.id or merged.id in survivor.separate_from:
+            return None
+        record = work.merge(
+            survivor, merged, "email", data.occurred_at, derive_id("merge", event.id)
+        )
+        self.repository.save_merge(changes, record)
+        announce(
+            changes,
+            MemberMerged(
+                member_id=survivor.id,
+                merged_id=merged.id,
+                brand=data.brand,
+                reason="email",
+                identities=tuple(
+                    Identity(source=i.source, handle=i.handle) for i in survivor.identities
+                ),
+                merged_at=data.occurred_at,
+            ),
+            event_id=derive_id("member.merged", event.id),
+            brand=data.brand,
+            member=survivor.id,
+            at=now,
+            correlation_id=event.correlationid,
+        )
+        for alias, other in ((survivor.id, merged.id), (merged.id, survivor.id)):
+            self.repository.add_timeline(
+                changes,
+                TimelineEntry(
+                    id=timeline_id("merge", event.id, alias),
+                    brand=data.brand,
+                    member_id=alias,
+                    kind="merge",
+                    at=data.occurred_at,
+                    summary={
+                        "survivor": survivor.id,
+                        "merged": merged.id,
+                        "other": other,
+                        "reason": "email",
+                    },
+                ),
+            )
+        return survivor
+
+    def settle(
+        self,
+        work: WorkSet,
+        changes: Changes,
+        member: Member,
+        tiers: TierSettings,
+        cause: str,
+        now: datetime,
+    ) -> None:
+        """Recompute a member's scores and announce a tier crossing (event ids derive from `cause`)."""
+        s = work.refresh(member)
+        tier = scoring.tier_of(s, member.sentiment_count, tiers)
+        if tier == member.tier:
+            if member.tier_since is None:
+                member.tier_since = member.first_seen
+            return
+        previous = member.tier if member.tier_since is not None else None
+        if previous is None and tier == "newcomer":
+            member.tier_since = member.first_seen
+            return
+        member.tier, member.tier_since = tier, member.last_seen
+        publish_tier(changes, member, previous, tier, s, cause, now)
+
+
+def publish_tier(
+    changes: Changes,
+    member: Member,
+    previous: str | None,
+    tier: str,
+    s: MemberScores,
+    cause: str,
+    now: datetime,
+) -> None:
+    at = member.tier_since or now
+    common = {"brand": member.brand, "member": member.id, "at": now}
+    announce(
+        changes,
+        MemberTierChanged(
+            member_id=member.id,
+            brand=member.brand,
+            previous=previous,
+            tier=tier,
+            scores=s,
+            changed_at=at,
+        ),
+        event_id=derive_id("member.tier_changed", member.id, cause),
+        **common,  # type: ignore[arg-type]
+    )
+    if tier == "influencer":
+        announce(
+            changes,
+            MemberInfluencerIdentified(
+                member_id=member.id, brand=member.brand, scores=s, identified_at=at
+            ),
+            event_id=derive_id("member.influencer_identified", member.id, cause),
+            **common,  # type: ignore[arg-type]
+        )
+    elif tier == "detractor_at_risk":
+        announce(
+            changes,
+            MemberBecameDetractor(member_id=member.id, brand=member.brand, scores=s, changed_at=at),
+            event_id=derive_id("member.became_detractor", member.id, cause),
+            **common,  # type: ignore[arg-type]
+        )

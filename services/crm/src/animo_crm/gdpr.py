@@ -1,0 +1,94 @@
+"""GDPR: everything the CRM keeps about a member as one document, and erasure in one batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from animo_shared.events import Identity, MemberErased, derive_id
+from animo_shared.store import Changes
+
+from .erasure import ErasureParticipant
+from .members import MemberAdmin
+from .models import ErasureRecord, IdentityDoc
+from .service import announce
+
+# Erasing a member with a longer timeline than this is refused rather than done in part.
+MAX_ENTRIES = 1_000_000
+
+
+class Gdpr:
+    def __init__(self, admin: MemberAdmin, participants: Sequence[ErasureParticipant]) -> None:
+        self.admin = admin
+        self.repository = admin.repository
+        self.participants = participants
+
+    async def _parts(self, member_id: str) -> tuple[Any, list[str], dict[str, IdentityDoc]]:
+        member = await self.admin.get(member_id)
+        aliases = [member.id, *(i for i in member.identity_ids if i != member.id)]
+        identities = await self.repository.identities_by_id(member.identity_ids)
+        return member, aliases, identities
+
+    async def export(self, member_id: str) -> dict[str, Any]:
+        """The profile, identities, verified emails, merges and the whole timeline."""
+        member, aliases, identities = await self._parts(member_id)
+        size = await self.repository.timeline_size(aliases)
+        timeline = await self.repository.member_timeline(aliases, limit=max(size, 1))
+        merges = []
+        for alias in aliases:
+            merges.extend(await self.repository.merge_history(alias))
+        return {
+            "member": member.model_dump(mode="json"),
+            "identities": [i.model_dump(mode="json") for i in identities.values()],
+            "merges": [m.model_dump(mode="json") for m in {m.id: m for m in merges}.values()],
+            "timeline": [e.model_dump(mode="json") for e in timeline],
+        }
+
+    async def erase(self, member_id: str) -> ErasureRecord:
+        """Delete every document naming the person, keep anonymous counts, announce the erasure."""
+        member, aliases, identities = await self._parts(member_id)
+        now = self.admin.clock()
+        changes = Changes()
+        entries = 0
+        for alias in aliases:
+            for entry in await self.repository.timeline.find(
+                {"member_id": alias}, limit=MAX_ENTRIES
+            ):
+                changes.delete(self.repository.timeline, entry.id)
+                entries += 1
+        for link in await self.repository.emails_of(aliases):
+            changes.delete(self.repository.emails, link.id)
+        for alias in aliases:
+            for merge in await self.repository.merge_history(alias):
+                changes.delete(self.repository.merges, merge.id)
+            changes.delete(self.repository.identities, alias)
+            changes.delete(self.repository.members, alias)
+        record = ErasureRecord(
+            id=derive_id("erasure", member.id, now.isoformat()),
+            brand=member.brand,
+            erased_at=now,
+            aliases=len(aliases),
+            mentions=member.mentions,
+            engagements=member.engagements,
+            timeline_entries=entries,
+        )
+        changes.put(self.repository.erasures, record)
+        for participant in self.participants:
+            await participant.erase(changes, member.brand, aliases)
+        announce(
+            changes,
+            MemberErased(
+                member_id=member.id,
+                brand=member.brand,
+                identities=tuple(
+                    Identity(source=i.source, handle=i.handle) for i in identities.values()
+                ),
+                erased_at=now,
+            ),
+            event_id=derive_id("member.erased", record.id),
+            brand=member.brand,
+            member=member.id,
+            at=now,
+        )
+        await self.admin.commit(changes)
+        return record
