@@ -100,7 +100,7 @@ async def member_grants(
     return GrantPage(items=items, total=total)
 
 
-@router.get("/loyalty/{brand}/rules", summary="A brand's current earning rules")
+@router.get("/brands/{brand}/loyalty/rules", summary="A brand's current earning rules")
 async def get_rules(brand: Brand, svc: Service) -> RuleSet:
     current = await svc.repo.current_rules(brand)
     if current is None:
@@ -109,7 +109,7 @@ async def get_rules(brand: Brand, svc: Service) -> RuleSet:
 
 
 @router.put(
-    "/loyalty/{brand}/rules",
+    "/brands/{brand}/loyalty/rules",
     status_code=201,
     summary="Save a new version of a brand's earning rules (older versions are kept)",
 )
@@ -117,28 +117,34 @@ async def put_rules(brand: Brand, body: RulesIn, svc: Service) -> RuleSet:
     return await svc.points.set_rules(brand, body, utcnow())
 
 
-@router.get("/loyalty/{brand}/rules/versions", summary="Every version of the rules, newest first")
+@router.get(
+    "/brands/{brand}/loyalty/rules/versions", summary="Every version of the rules, newest first"
+)
 async def rule_versions(brand: Brand, svc: Service) -> RuleHistory:
     return RuleHistory(items=await svc.repo.rule_history(brand))
 
 
-@router.get("/loyalty/{brand}/rewards", summary="A brand's rewards catalogue, with units left")
+@router.get(
+    "/brands/{brand}/loyalty/rewards", summary="A brand's rewards catalogue, with units left"
+)
 async def catalogue(brand: Brand, svc: Service) -> RewardPage:
     return RewardPage(items=await svc.rewards.catalogue(brand))
 
 
-@router.post("/loyalty/{brand}/rewards", status_code=201, summary="Add a reward to the catalogue")
+@router.post(
+    "/brands/{brand}/loyalty/rewards", status_code=201, summary="Add a reward to the catalogue"
+)
 async def add_reward(brand: Brand, body: RewardIn, svc: Service) -> RewardOut:
     return await svc.rewards.create(brand, body, utcnow())
 
 
-@router.get("/loyalty/{brand}/rewards/{reward_id}", summary="One reward")
+@router.get("/brands/{brand}/loyalty/rewards/{reward_id}", summary="One reward")
 async def get_reward(brand: Brand, reward_id: str, svc: Service) -> RewardOut:
     return await svc.rewards.out(await svc.rewards.reward(brand, reward_id))
 
 
 @router.patch(
-    "/loyalty/{brand}/rewards/{reward_id}",
+    "/brands/{brand}/loyalty/rewards/{reward_id}",
     summary="Retitle, reprice, withdraw or restock a reward",
 )
 async def patch_reward(brand: Brand, reward_id: str, body: RewardPatch, svc: Service) -> RewardOut:
@@ -146,7 +152,7 @@ async def patch_reward(brand: Brand, reward_id: str, body: RewardPatch, svc: Ser
 
 
 @router.post(
-    "/loyalty/{brand}/rewards/{reward_id}/pool",
+    "/brands/{brand}/loyalty/rewards/{reward_id}/pool",
     status_code=201,
     summary="Upload voucher codes (all or none: duplicates are refused by name)",
 )
@@ -154,13 +160,15 @@ async def upload_pool(brand: Brand, reward_id: str, body: PoolIn, svc: Service) 
     return await svc.rewards.upload_pool(brand, reward_id, body)
 
 
-@router.get("/loyalty/{brand}/program", summary="A brand's goodwill and top-advocate settings")
+@router.get(
+    "/brands/{brand}/loyalty/program", summary="A brand's goodwill and top-advocate settings"
+)
 async def get_program(brand: Brand, svc: Service) -> Program:
     found = await svc.repo.programs.get(brand)
     return found or Program(id=brand, updated_at=utcnow())
 
 
-@router.put("/loyalty/{brand}/program", summary="Set the goodwill and top-advocate rewards")
+@router.put("/brands/{brand}/loyalty/program", summary="Set the goodwill and top-advocate rewards")
 async def put_program(brand: Brand, body: ProgramIn, svc: Service) -> Program:
     wanted = [body.goodwill_reward_id, body.top_advocates.reward_id if body.top_advocates else None]
     for reward_id in wanted:
@@ -172,7 +180,7 @@ async def put_program(brand: Brand, body: ProgramIn, svc: Service) -> Program:
 
 
 @router.post(
-    "/loyalty/{brand}/top-advocates/{period}",
+    "/brands/{brand}/loyalty/top-advocates/{period}",
     summary="Reward the top advocates of a period now (once per period: a repeat returns the run)",
 )
 async def run_top_advocates(

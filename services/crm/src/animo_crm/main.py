@@ -11,13 +11,14 @@ from animo_shared.app import create_service_app
 from animo_shared.events import Topic, utcnow
 from animo_shared.runtime import Runtime
 
-from . import api, api_segments
+from . import api, api_loyalty, api_segments
 from .components import Components
 from .config import Settings
 from .consumers import event_handler
 from .directory import MemberDirectory
 from .erasure import ErasureParticipant
 from .gdpr import Gdpr
+from .loyalty_app import wire_loyalty
 from .members import MemberAdmin
 from .repository import CrmRepository
 from .service import CrmService
@@ -36,6 +37,9 @@ def create_app(
         admin = MemberAdmin(repository, service, runtime.publish, clock)
         # Every part of the crm that keeps personal data registers here to be erased with it.
         participants: list[ErasureParticipant] = []
+        loyalty = wire_loyalty(runtime, directory)  # its own consumer group and award task
+        participants.append(loyalty.erasure)
+        app.state.loyalty = loyalty
         return Components(
             repository=repository,
             directory=directory,
@@ -45,13 +49,15 @@ def create_app(
             participants=participants,
         )
 
-    return create_service_app(
+    app = create_service_app(
         service="crm",
         title="Animo CRM",
         description="Knows the community: members with their identities on every channel, "
         "timelines, scores (reach, love, sentiment, influence), tiers, segments and GDPR "
-        "export and erasure; publishes `member.*` events on `animo.crm.v1`.",
+        "export and erasure, loyalty points and rewards; publishes `member.*` and "
+        "`reward.granted` events on `animo.crm.v1`.",
         settings=settings or Settings(),
-        routers=[api.router, api_segments.router],
+        routers=[api.router, api_segments.router, api_loyalty.router],
         wire=wire,
     )
+    return app
