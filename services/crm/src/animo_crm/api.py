@@ -99,6 +99,7 @@ async def list_members(
     request: Request,
     brand: Annotated[str, Query(pattern=BRAND_PATTERN)],
     sort: Sort = "influence",
+    order: Literal["desc", "asc"] = "desc",
     tier: Annotated[str | None, Query(pattern=f"^({'|'.join(TIERS)})$")] = None,
     filter: Annotated[
         str | None, Query(max_length=2000, description="Segment language, e.g. 'love >= 15'.")
@@ -109,7 +110,14 @@ async def list_members(
     clauses = [part for part in (filter, f"tier = {tier}" if tier else None) if part]
     where = parse_filter(" and ".join(clauses) if clauses else None)
     items, total = await select(
-        components(request).repository, brand, sort, where, limit=limit, offset=offset, now=utcnow()
+        components(request).repository,
+        brand,
+        sort,
+        where,
+        limit=limit,
+        offset=offset,
+        now=utcnow(),
+        descending=order == "desc",
     )
     return MemberPage(items=items, total=total)
 

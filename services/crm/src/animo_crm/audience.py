@@ -11,9 +11,15 @@ from .segments import Filter
 
 
 async def matching(
-    repository: CrmRepository, brand: str, sort: str, where: Filter | None, now: datetime
+    repository: CrmRepository,
+    brand: str,
+    sort: str,
+    where: Filter | None,
+    now: datetime,
+    *,
+    descending: bool = True,
 ) -> AsyncIterator[Member]:
-    async for member in repository.scan(brand, sort):
+    async for member in repository.scan(brand, sort, descending=descending):
         if where is None or where.matches(member, now):
             yield member
 
@@ -27,14 +33,17 @@ async def select(
     limit: int,
     offset: int,
     now: datetime,
+    descending: bool = True,
 ) -> tuple[list[Member], int]:
     """One page of members best first, and how many match in all."""
     if where is None:
-        items = await repository.ranked(brand, sort, limit=limit, offset=offset)
+        items = await repository.ranked(
+            brand, sort, limit=limit, offset=offset, descending=descending
+        )
         return items, await repository.count_active(brand)
     page: list[Member] = []
     total = 0
-    async for member in matching(repository, brand, sort, where, now):
+    async for member in matching(repository, brand, sort, where, now, descending=descending):
         if offset <= total < offset + limit:
             page.append(member)
         total += 1

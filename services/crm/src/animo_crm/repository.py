@@ -124,11 +124,13 @@ class CrmRepository:
             offset=offset,
         )
 
-    async def scan(self, brand: str, sort: str, page: int = 500) -> AsyncIterator[Member]:
-        """Every active member of a brand, best first by `sort`, read a page at a time."""
+    async def scan(
+        self, brand: str, sort: str, *, descending: bool = True, page: int = 500
+    ) -> AsyncIterator[Member]:
+        """Every active member of a brand, ordered by `sort`, read a page at a time."""
         offset = 0
         while True:
-            chunk = await self.ranked(brand, sort, limit=page, offset=offset)
+            chunk = await self.ranked(brand, sort, limit=page, offset=offset, descending=descending)
             for member in chunk:
                 yield member
             if len(chunk) < page:
