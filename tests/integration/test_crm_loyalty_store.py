@@ -19,6 +19,7 @@ from animo_crm.identity import member_id
 from animo_crm.loyalty import Conflict, Refused
 from animo_crm.loyalty_app import Loyalty, build_loyalty
 from animo_crm.loyalty_config import LoyaltySettings
+from animo_crm.loyalty_merge import WalletBusy
 from animo_crm.loyalty_models import (
     EarningRule,
     PoolIn,
@@ -33,6 +34,9 @@ from animo_shared.events import (
     EngagementKind,
     EngagementRecorded,
     Envelope,
+    Identity,
+    MemberMerged,
+    MemberUnmerged,
     MentionModerated,
     ModerationAction,
     PostPublished,
@@ -452,3 +456,54 @@ async def test_erasure_removes_the_person_and_keeps_codes_as_anonymous_stock(
     assert [(c.code, c.member_id, c.grant_id) for c in codes] == [(grant.code, None, None)]
     assert await repo.available_codes(reward) == 1
     assert (await repo.wallets.get(BOB)) is not None  # others untouched
+
+
+def merged(n: int, survivor: str, other: str) -> Envelope[Any]:
+    payload = MemberMerged(
+        member_id=survivor,
+        merged_id=other,
+        brand=BRAND,
+        reason="link",
+        identities=(Identity(source="shop", handle="alice"),),
+        merged_at=DAY2,
+    )
+    return make_event(payload, event_id=f"merge-{n}", source="t", brand=BRAND)
+
+
+def unmerged(n: int, survivor: str, other: str) -> Envelope[Any]:
+    payload = MemberUnmerged(
+        member_id=survivor,
+        restored_id=other,
+        brand=BRAND,
+        identities=(Identity(source="shop", handle="bob"),),
+        unmerged_at=DAY2 + timedelta(hours=1),
+    )
+    return make_event(payload, event_id=f"unmerge-{n}", source="t", brand=BRAND)
+
+
+async def test_points_follow_a_merge_and_come_back_on_unmerge(
+    world: tuple[Loyalty, FakeDirectory, Store],
+) -> None:
+    loyalty, _, store = world
+    await loyalty.points.set_rules(BRAND, RULES, NOW)
+    await feed(loyalty, store, STREAM, size=50)  # alice 125, bob 2
+    bob_like = engagement(12, "bob", L, DAY2)  # 2 more, earned in the merge's own batch
+    await feed(loyalty, store, [bob_like, merged(1, ALICE, BOB)], size=2)
+    await feed(loyalty, store, [merged(1, ALICE, BOB)], size=1)  # a replay moves nothing
+    wallets = await loyalty.repo.wallets.get_many([ALICE, BOB])
+    assert (wallets[ALICE].balance, wallets[BOB].balance) == (ALICE_POINTS + 4, 0)
+    assert (wallets[ALICE].earned, wallets[ALICE].hold, wallets[BOB].hold) == (
+        ALICE_POINTS,
+        None,
+        None,
+    )
+    assert await balances(loyalty) == {ALICE: (ALICE_POINTS + 4, 8), BOB: (0, 3)}
+
+    # A redemption under way on the survivor: the unmerge waits (its batch fails and retries).
+    wallet = wallets[ALICE]
+    assert await loyalty.repo.take_hold(wallet, "redeeming", "r", NOW)
+    with pytest.raises(WalletBusy):
+        await loyalty.apply([unmerged(1, ALICE, BOB)])
+    assert await loyalty.repo.release_hold(ALICE, "redeeming")
+    await feed(loyalty, store, [unmerged(1, ALICE, BOB)], size=1)
+    assert await balances(loyalty) == {ALICE: (ALICE_POINTS, 9), BOB: (4, 4)}

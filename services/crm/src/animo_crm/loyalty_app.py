@@ -16,13 +16,15 @@ from .loyalty import Conflict, Directory, NotFound, Points, Refused, order_key
 from .loyalty_config import LoyaltySettings
 from .loyalty_erasure import LoyaltyErasure
 from .loyalty_goodwill import Goodwill
+from .loyalty_merge import Transfers
 from .loyalty_models import GrantIn, GrantOut, LedgerEntry
 from .loyalty_repository import LoyaltyRepository
 from .rewards import Commit, Rewards, Timing
 from .rewards_periodic import TopAdvocates, every
 
-# Engagement earns points; moderation (complaints) and posts (answers) drive goodwill.
-TOPICS = (Topic.ENGAGEMENT, Topic.MODERATION, Topic.POSTS)
+# Engagement earns points; moderation (complaints) and posts (answers) drive goodwill; the
+# crm's own merges move points between members.
+TOPICS = (Topic.ENGAGEMENT, Topic.MODERATION, Topic.POSTS, Topic.CRM)
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Loyalty:
     points: Points
     rewards: Rewards
     goodwill: Goodwill
+    transfers: Transfers
     top: TopAdvocates
     erasure: LoyaltyErasure
     commit: Commit
@@ -43,9 +46,10 @@ class Loyalty:
         return handle
 
     async def apply(self, events: Sequence[Envelope[Any]]) -> Changes:
-        """One consumer batch: points earned, then complaints and answers (goodwill)."""
+        """One consumer batch: points earned, moved by merges, then complaints and answers."""
         changes = Changes()
         await self.points.earn(events, changes)
+        await self.transfers.apply(events, changes)
         await self.goodwill.apply(events, changes)
         return changes
 
@@ -61,6 +65,7 @@ def build_loyalty(
         points=Points(repo, directory),
         rewards=rewards,
         goodwill=Goodwill(repo, directory, rewards),
+        transfers=Transfers(repo),
         top=TopAdvocates(repo, directory, rewards, commit),
         erasure=LoyaltyErasure(repo),
         commit=commit,

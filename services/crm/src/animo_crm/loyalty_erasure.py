@@ -1,11 +1,11 @@
 """Loyalty's part of an erasure: what ties points, grants and codes to a person goes.
 
 Removed: the wallet, every ledger entry, the daily-cap counters, the grants (they hold the code
-and the member id) and the complaint records. Kept, anonymous: a granted voucher code stays
-`granted` with no member and no grant, so it is never handed out again and the pool's stock
-stays true; a counted stock is not given back. No aggregate reads the ledger, so amounts are
-not kept; the `reward.granted` events already published are the brand-side systems' to purge
-on `member.erased`."""
+and the member id), the complaint records and the merge transfer links. Kept, anonymous: a
+granted voucher code stays `granted` with no member and no grant, so it is never handed out
+again and the pool's stock stays true; a counted stock is not given back. No aggregate reads
+the ledger, so amounts are not kept; the `reward.granted` events already published are the
+brand-side systems' to purge on `member.erased`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ class LoyaltyErasure:
                 changes.delete(repo.grants, grant.id)
             for complaint in await repo.all_of(repo.complaints, member):
                 changes.delete(repo.complaints, complaint.id)
+            for link in [
+                *await repo.all_of(repo.transfers, member),
+                *await repo.transfers.find({"other_id": member}, limit=10_000),
+            ]:
+                changes.delete(repo.transfers, link.id)
             for code in await repo.all_of(repo.codes, member):
                 # Nulling fields in a batch: an increment that only sets them.
                 changes.increment(

@@ -37,13 +37,21 @@ class LedgerEntry(Document):
     brand: str
     member_id: str
     points: int
-    kind: Literal["earn", "redeem", "grant"]
+    kind: Literal["earn", "redeem", "grant", "transfer"]
     cause: str = Field(description="Id of the event (or request) that caused the entry.")
     cause_type: str
     detail: str
     rule_version: int | None = None
     at: datetime
     order: str = Field(description="Sort key: time then id, so pages are stable.")
+
+
+class Transfer(Document):
+    """Net points moved from `other_id` into `member_id` by merges (moved back on unmerge)."""
+
+    member_id: str
+    other_id: str
+    moved: int = 0
 
 
 class DailyEarning(Document):

@@ -17,6 +17,7 @@ from .loyalty_models import (
     Program,
     Reward,
     RuleSet,
+    Transfer,
     VoucherCode,
     Wallet,
 )
@@ -46,6 +47,9 @@ class LoyaltyRepository:
         self.programs = store.collection("loyalty_programs", Program)
         self.complaints = store.collection("loyalty_complaints", Complaint, [Index(("member_id",))])
         self.periods = store.collection("loyalty_periods", PeriodRun)
+        self.transfers = store.collection(
+            "loyalty_transfers", Transfer, [Index(("member_id",)), Index(("other_id",))]
+        )
 
     # --- rules ---------------------------------------------------------------
 
@@ -83,11 +87,13 @@ class LoyaltyRepository:
             entries.extend(page)
         return entries
 
-    def credit(self, changes: Changes, entry: LedgerEntry) -> None:
-        """Append an entry and move the wallet by it, in the same atomic batch."""
+    def credit(self, changes: Changes, entry: LedgerEntry, *, count: bool = True) -> None:
+        """Append an entry and move the wallet by it, in the same atomic batch (`count`: add
+        it to the earned or spent totals too; a transfer between merged members does not)."""
         changes.put(self.ledger, entry)
         inc: dict[str, int] = {"balance": entry.points, "version": 1}
-        inc["earned" if entry.points >= 0 else "spent"] = abs(entry.points)
+        if count:
+            inc["earned" if entry.points >= 0 else "spent"] = abs(entry.points)
         changes.increment(self.wallets, entry.member_id, inc=inc, on_insert={"brand": entry.brand})
 
     def debit_and_release(self, changes: Changes, entry: LedgerEntry) -> None:
