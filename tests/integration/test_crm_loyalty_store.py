@@ -95,6 +95,19 @@ class FakeDirectory:
         self.timeline.append((member, kind))
 
 
+@dataclass
+class BulkDirectory(FakeDirectory):
+    """Resolves a batch's identities in one call, as a directory may; counts the calls."""
+
+    calls: list[int] = field(default_factory=list)
+
+    async def resolve_many(
+        self, keys: list[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], str | None]:
+        self.calls.append(len(keys))
+        return dict.fromkeys(keys)
+
+
 async def open_store(backend: str, tmp_path: Path) -> Store:
     opened: Store
     if backend == "sqlite":
@@ -200,10 +213,13 @@ async def test_points_follow_rules_and_caps_and_a_replay_changes_nothing(
 
     # The stream replayed into a fresh store, in batches of one, gives the same balances.
     other = await open_store("sqlite", tmp_path)
-    fresh = await loyalty_on(other, FakeDirectory())
+    bulk = BulkDirectory()
+    fresh = await loyalty_on(other, bulk)
     await fresh.points.set_rules(BRAND, RULES, NOW)
-    await feed(fresh, other, STREAM, size=1)
+    await feed(fresh, other, STREAM, size=3)
     assert await balances(fresh) == first
+    # Batches of 3 of 11 events: one lookup each, of alice, then alice and bob in the last.
+    assert bulk.calls == [1, 1, 1, 2]
     await other.close()
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from animo_shared.events import EngagementRecorded, Envelope, derive_id
 from animo_shared.store import Changes
@@ -38,6 +39,15 @@ class Directory(Protocol):
         *,
         brand: str = "",
     ) -> None: ...
+
+
+@runtime_checkable
+class BulkResolver(Protocol):
+    """A directory that resolves many identities in one store round trip (optional)."""
+
+    async def resolve_many(
+        self, keys: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], str | None]: ...
 
 
 class LoyaltyError(Exception):
@@ -123,39 +133,44 @@ class Points:
         engagements = [e for e in events if isinstance(e.data, EngagementRecorded)]
         if not engagements:
             return
-        done = await self.repo.ledger.get_many([earn_entry_id(e.id) for e in engagements])
-        rules: dict[str, RuleSet | None] = {}
-        members: dict[tuple[str, str, str], str] = {}
-        todo: list[tuple[Envelope[Any], str]] = []
+        entry_ids = {e.id: earn_entry_id(e.id) for e in engagements}
+        done = await self.repo.ledger.get_many(list(entry_ids.values()))
+        brands = sorted({e.data.brand for e in engagements})
+        rules = dict(zip(brands, [await self.repo.current_rules(b) for b in brands], strict=True))
+        earning: list[tuple[Envelope[Any], RuleSet, EarningRule]] = []
         for event in engagements:
-            data: EngagementRecorded = event.data
-            if earn_entry_id(event.id) in done:
-                continue
-            if data.brand not in rules:
-                rules[data.brand] = await self.repo.current_rules(data.brand)
-            key = (data.brand, data.source, data.handle)
-            if key not in members:
-                found = await self.directory.resolve(*key)
-                # Not seen yet by the members side: the id it will give this identity.
-                members[key] = found or identity_member_id(*key)
-            todo.append((event, members[key]))
-        day_ids = {daily_id(m, e.data.kind.value, e.data.occurred_at) for e, m in todo}
-        used = {k: d.points for k, d in (await self.repo.daily_points(sorted(day_ids))).items()}
-        for event, member in todo:
+            ruleset = rules[event.data.brand]
+            rule = ruleset.rules.get(event.data.kind) if ruleset else None
+            if ruleset and rule and entry_ids[event.id] not in done:
+                earning.append((event, ruleset, rule))
+        if not earning:
+            return
+        keys = sorted({(e.data.brand, e.data.source, e.data.handle) for e, _, _ in earning})
+        found = await self._resolve(keys)
+        # Not seen yet by the members side: the id it will give this identity.
+        members = {
+            key: owner or identity_member_id(*key) for key, owner in zip(keys, found, strict=True)
+        }
+        todo = []
+        for event, ruleset, rule in earning:
             data = event.data
-            ruleset = rules[data.brand]
-            rule = ruleset.rules.get(data.kind) if ruleset else None
-            if ruleset is None or rule is None:
-                continue
-            day = daily_id(member, data.kind.value, data.occurred_at)
+            member = members[(data.brand, data.source, data.handle)]
+            todo.append(
+                (event, ruleset, rule, member, daily_id(member, data.kind, data.occurred_at))
+            )
+        capped = sorted({day for _, _, rule, _, day in todo if rule.daily_cap is not None})
+        used = {k: d.points for k, d in (await self.repo.daily_points(capped)).items()}
+        for event, ruleset, rule, member, day in todo:
+            data = event.data
             points = points_for(rule, data.value, used.get(day, 0))
             if points <= 0:
                 continue
-            used[day] = used.get(day, 0) + points
-            changes.increment(
-                self.repo.daily, day, inc={"points": points}, on_insert={"member_id": member}
-            )
-            entry_id = earn_entry_id(event.id)
+            if rule.daily_cap is not None:
+                used[day] = used.get(day, 0) + points
+                changes.increment(
+                    self.repo.daily, day, inc={"points": points}, on_insert={"member_id": member}
+                )
+            entry_id = entry_ids[event.id]
             self.repo.credit(
                 changes,
                 LedgerEntry(
@@ -172,6 +187,13 @@ class Points:
                     order=order_key(data.occurred_at, entry_id),
                 ),
             )
+
+    async def _resolve(self, keys: list[tuple[str, str, str]]) -> list[str | None]:
+        """Owners of identities: in one lookup when the directory offers it, else pipelined."""
+        if isinstance(self.directory, BulkResolver):
+            owners = await self.directory.resolve_many(keys)
+            return [owners.get(key) for key in keys]
+        return list(await asyncio.gather(*(self.directory.resolve(*key) for key in keys)))
 
     async def wallet(self, member_id: str) -> Wallet | None:
         return await self.repo.wallets.get(member_id)
