@@ -182,6 +182,23 @@ async def test_grants_need_consent_and_erasure_removes_the_members_points(
             return member.status_code == 200 and wallet.json().get("balance") == 5
 
         assert await until(known)
+        # The same event again (a replay) and a new one: only the new one earns.
+        await produce(
+            broker,
+            Topic.ENGAGEMENT.value,
+            [purchase(brand, 1, "bob", 10), purchase(brand, 2, "bob", 10)],
+        )
+
+        async def sentinel() -> bool:
+            view = (await http.get(f"/v1/members/{bob}/loyalty")).json()
+            return bool(view["total"] == 2)
+
+        assert await until(sentinel)
+        view = (await http.get(f"/v1/members/{bob}/loyalty")).json()
+        assert (view["balance"], [e["cause"] for e in view["entries"]]) == (
+            10,
+            [f"{brand}-eng-2", f"{brand}-eng-1"],
+        )
         gift = await http.post(
             f"/v1/brands/{brand}/loyalty/rewards",
             json={"kind": "gift", "title": "mug", "points_cost": 50, "stock": 2},
@@ -195,9 +212,9 @@ async def test_grants_need_consent_and_erasure_removes_the_members_points(
         assert consent.status_code == 200, consent.text
         given = await http.post(grants, json=grant)
         assert given.status_code == 201, given.text
-        assert (given.json()["balance"], given.json()["grant"]["reason"]) == (25, "manual")
+        assert (given.json()["balance"], given.json()["grant"]["reason"]) == (30, "manual")
         again = await http.post(grants, json=grant)  # the same request id: nothing more
-        assert again.json()["balance"] == 25
+        assert again.json()["balance"] == 30
         listed = (await http.get(grants)).json()
         assert listed["total"] == 1
 
