@@ -460,6 +460,10 @@ async def test_erasure_removes_the_person_and_keeps_codes_as_anonymous_stock(
     await feed(loyalty, store, STREAM, size=50)
     reward = await voucher(loyalty, 100, ["H1", "H2"])
     grant = await loyalty.rewards.redeem(ALICE, RedeemIn(reward_id=reward), NOW)
+    exported = await loyalty.erasure.export([ALICE])
+    assert [w["balance"] for w in exported["wallets"]] == [ALICE_POINTS - 100]
+    assert len(exported["ledger"]) == 8
+    assert [g["code"] for g in exported["grants"]] == [grant.code]
     changes = Changes()
     await loyalty.erasure.erase(changes, BRAND, [ALICE])
     await store.commit(changes)
@@ -472,6 +476,12 @@ async def test_erasure_removes_the_person_and_keeps_codes_as_anonymous_stock(
     assert [(c.code, c.member_id, c.grant_id) for c in codes] == [(grant.code, None, None)]
     assert await repo.available_codes(reward) == 1
     assert (await repo.wallets.get(BOB)) is not None  # others untouched
+    assert await loyalty.erasure.export([ALICE]) == {
+        "wallets": [],
+        "ledger": [],
+        "grants": [],
+        "complaints": [],
+    }
 
 
 def merged(n: int, survivor: str, other: str) -> Envelope[Any]:

@@ -9,6 +9,8 @@ brand-side systems' to purge on `member.erased`."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from animo_shared.store import Changes
 
 from .loyalty_repository import LoyaltyRepository
@@ -42,3 +44,21 @@ class LoyaltyErasure:
                     code.id,
                     set={"member_id": None, "grant_id": None, "granted_at": None},
                 )
+
+    async def export(self, member_ids: list[str]) -> dict[str, Any]:
+        """Everything loyalty keeps about these member ids, for a GDPR export."""
+        repo = self.repo
+        wallets = await repo.wallets.get_many(member_ids)
+        out: dict[str, Any] = {"wallets": [], "ledger": [], "grants": [], "complaints": []}
+        for member in member_ids:
+            if member in wallets:
+                out["wallets"].append(wallets[member].model_dump(mode="json"))
+            for key, collection in (
+                ("ledger", repo.ledger),
+                ("grants", repo.grants),
+                ("complaints", repo.complaints),
+            ):
+                out[key].extend(
+                    d.model_dump(mode="json") for d in await repo.all_of(collection, member)
+                )
+        return out
