@@ -26,6 +26,7 @@ from animo_crm.loyalty_models import (
     ProgramIn,
     RedeemIn,
     RewardIn,
+    RewardPatch,
     RulesIn,
     TopAdvocates,
 )
@@ -533,3 +534,25 @@ async def test_points_follow_a_merge_and_come_back_on_unmerge(
     assert await loyalty.repo.release_hold(ALICE, "redeeming")
     await feed(loyalty, store, [unmerged(1, ALICE, BOB)], size=1)
     assert await balances(loyalty) == {ALICE: (ALICE_POINTS, 9), BOB: (4, 4)}
+
+
+async def test_patching_a_reward_keeps_an_unlimited_stock_and_restocks_a_counted_one(
+    world: tuple[Loyalty, FakeDirectory, Store],
+) -> None:
+    loyalty, _, _ = world
+    discount = await loyalty.rewards.create(
+        BRAND, RewardIn(kind=RewardKind.DISCOUNT, title="-5 %", points_cost=5), NOW
+    )
+    patched = await loyalty.rewards.patch(BRAND, discount.id, RewardPatch(title="-6 %"))
+    assert (patched.title, patched.stock, patched.available) == ("-6 %", None, None)
+    with pytest.raises(Refused, match="stock"):
+        await loyalty.rewards.patch(BRAND, discount.id, RewardPatch(add_stock=3))
+    gift = await loyalty.rewards.create(
+        BRAND, RewardIn(kind=RewardKind.GIFT, title="mug", points_cost=5, stock=1), NOW
+    )
+    restocked = await loyalty.rewards.patch(
+        BRAND, gift.id, RewardPatch(add_stock=4, active=False, points_cost=7)
+    )
+    assert (restocked.stock, restocked.active, restocked.points_cost) == (5, False, 7)
+    with pytest.raises(Conflict, match="withdrawn"):
+        await loyalty.rewards.redeem(ALICE, RedeemIn(reward_id=gift.id), NOW)

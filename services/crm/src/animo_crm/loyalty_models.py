@@ -160,7 +160,7 @@ class VoucherCode(Document):
 class PoolIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    codes: list[str] = Field(min_length=1, max_length=100_000)
+    codes: list[str] = Field(min_length=1, max_length=50_000)
 
 
 class PoolOut(BaseModel):

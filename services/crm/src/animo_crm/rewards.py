@@ -108,9 +108,9 @@ class Rewards:
             )
         changes = Changes()
         fields = body.model_dump(exclude_none=True, exclude={"add_stock"})
-        changes.increment(
-            self.repo.rewards, reward.id, inc={"stock": body.add_stock or 0}, set=fields
-        )
+        # Restocking adds atomically: a redemption taking a unit meanwhile is not overwritten.
+        restock = {"stock": body.add_stock} if body.add_stock else {}
+        changes.increment(self.repo.rewards, reward.id, inc=restock, set=fields)
         await self.commit(changes)
         return await self.out(await self.reward(brand, reward_id))
 
