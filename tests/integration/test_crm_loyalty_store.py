@@ -44,6 +44,7 @@ from animo_shared.events import (
     RewardKind,
     decode_event,
     make_event,
+    utcnow,
 )
 from animo_shared.store import Changes, Store
 from animo_shared.store.mongo import MongoStore
@@ -528,10 +529,14 @@ async def test_points_follow_a_merge_and_come_back_on_unmerge(
 
     # A redemption under way on the survivor: the unmerge waits (its batch fails and retries).
     wallet = wallets[ALICE]
-    assert await loyalty.repo.take_hold(wallet, "redeeming", "r", NOW)
+    assert await loyalty.repo.take_hold(wallet, "redeeming", "r", utcnow())
     with pytest.raises(WalletBusy):
         await loyalty.apply([unmerged(1, ALICE, BOB)])
+    # That redemption crashed: once its lease is over, the transfer takes its hold over.
     assert await loyalty.repo.release_hold(ALICE, "redeeming")
+    held = await loyalty.repo.wallets.get(ALICE)
+    assert held is not None
+    assert await loyalty.repo.take_hold(held, "crashed", "r", utcnow() - timedelta(minutes=5))
     await feed(loyalty, store, [unmerged(1, ALICE, BOB)], size=1)
     assert await balances(loyalty) == {ALICE: (ALICE_POINTS, 9), BOB: (4, 4)}
 

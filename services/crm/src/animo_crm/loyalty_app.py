@@ -65,7 +65,7 @@ def build_loyalty(
         points=Points(repo, directory),
         rewards=rewards,
         goodwill=Goodwill(repo, directory, rewards),
-        transfers=Transfers(repo),
+        transfers=Transfers(repo, rewards.abandon, timing.hold_lease),
         top=TopAdvocates(repo, directory, rewards, commit),
         erasure=LoyaltyErasure(repo),
         commit=commit,

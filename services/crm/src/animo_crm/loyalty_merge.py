@@ -7,8 +7,8 @@ redemption makes the batch fail and retry, so a transfer never interleaves with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from animo_shared.events import Envelope, MemberMerged, MemberUnmerged, derive_id
@@ -34,8 +34,15 @@ def pending_balance(changes: Changes, collection: str, doc_id: str) -> int:
 
 
 class Transfers:
-    def __init__(self, repo: LoyaltyRepository) -> None:
+    def __init__(
+        self,
+        repo: LoyaltyRepository,
+        abandon: Callable[[Wallet], Awaitable[None]],
+        lease: timedelta,
+    ) -> None:
         self.repo = repo
+        self.abandon = abandon  # undoes a crashed redemption's hold (see `Rewards`)
+        self.lease = lease
 
     async def apply(self, events: Sequence[Envelope[Any]], changes: Changes) -> None:
         moves = [e for e in events if isinstance(e.data, MemberMerged | MemberUnmerged)]
@@ -97,6 +104,10 @@ class Transfers:
                     continue
                 held.add(hold)
             elif wallet.hold not in held and wallet.hold != hold:
+                since = wallet.hold_since
+                if since is not None and datetime.now(UTC) - since > self.lease:
+                    await self.abandon(wallet)
+                    continue
                 raise WalletBusy(f"wallet {member} is held by a redemption")
             changes.increment(
                 self.repo.wallets,

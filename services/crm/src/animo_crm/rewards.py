@@ -268,7 +268,7 @@ class Rewards:
                     wallet.hold_since is not None
                     and now - wallet.hold_since > self.timing.hold_lease
                 ):
-                    await self._abandon(wallet)
+                    await self.abandon(wallet)
                     continue
                 if time.monotonic() > deadline:
                     raise Conflict("busy", "another redemption of this member is under way; retry")
@@ -285,7 +285,7 @@ class Rewards:
             if await self.repo.take_hold(wallet, hold, reward.id, now):
                 return wallet
 
-    async def _abandon(self, wallet: Wallet) -> None:
+    async def abandon(self, wallet: Wallet) -> None:
         """Take a crashed redemption's hold away and give back the unit it may have taken."""
         assert wallet.hold is not None
         if not await self.repo.release_hold(wallet.id, wallet.hold):
