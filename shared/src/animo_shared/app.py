@@ -75,8 +75,14 @@ def create_service_app(
     return app
 
 
-def serve(service: str, settings: ServiceSettings) -> None:
-    """Run one service under uvicorn with JSON logs (the `python -m animo_<service>` entry point)."""
+def serve(
+    service: str, settings: ServiceSettings, *, loop: str = "asyncio", http: str = "h11"
+) -> None:
+    """Run one service under uvicorn with JSON logs (the `python -m animo_<service>` entry point).
+
+    `loop` and `http` are uvicorn's: a hot service passes "uvloop" and "httptools" (which it
+    then depends on); the defaults name what the others ran on before either was installed.
+    """
     configure_logging(service, settings.common.log_level)
     uvicorn.run(
         f"animo_{service}.main:create_app",
@@ -86,4 +92,6 @@ def serve(service: str, settings: ServiceSettings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=5,
+        loop=loop,
+        http=http,
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query, Request
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
+from pydantic import BaseModel
 
 from animo_shared.events import BRAND_PATTERN, utcnow
 from animo_shared.observability import correlation_id
@@ -23,6 +24,14 @@ from .models import (
 )
 
 router = APIRouter(prefix="/v1")
+
+
+def accepted(answer: BaseModel) -> Response:
+    """A 202 serialised by pydantic in one pass: a batch answer holds 1,000 results, and
+    FastAPI's own path would convert, re-validate and re-encode each (the route still
+    declares its model, for the OpenAPI document)."""
+    return Response(answer.model_dump_json(), status_code=202, media_type="application/json")
+
 
 Brand = Annotated[str, Query(pattern=BRAND_PATTERN, examples=["velo-lumen"])]
 
@@ -51,6 +60,7 @@ ENGAGEMENT_EXAMPLE: dict[str, Any] = {
 @router.post(
     "/mentions",
     status_code=202,
+    response_model=AcceptedMentions,
     tags=["mentions"],
     summary="Accept one mention or a batch of up to 1,000",
     response_description="The id of each mention, the queries it matched; repeats are reported, "
@@ -72,9 +82,9 @@ async def post_mentions(
             }
         ),
     ],
-) -> AcceptedMentions:
+) -> Response:
     items = body.mentions if isinstance(body, MentionBatch) else [body]
-    return await ingest_of(request).service.accept(items, utcnow(), correlation_id.get())
+    return accepted(await ingest_of(request).service.accept(items, utcnow(), correlation_id.get()))
 
 
 @router.get("/mentions", tags=["mentions"], summary="Mentions accepted for a brand, newest first")
@@ -101,6 +111,7 @@ async def get_mention(request: Request, mention_id: str) -> MentionRecord:
 @router.post(
     "/engagement",
     status_code=202,
+    response_model=AcceptedEngagement,
     tags=["engagement"],
     summary="Accept one engagement event or a batch of up to 1,000",
     response_description="The id of each event; repeats are reported, not published again.",
@@ -130,6 +141,7 @@ async def post_engagement(
             }
         ),
     ],
-) -> AcceptedEngagement:
+) -> Response:
     items = body.events if isinstance(body, EngagementBatch) else [body]
-    return await ingest_of(request).service.accept_engagement(items, utcnow(), correlation_id.get())
+    service = ingest_of(request).service
+    return accepted(await service.accept_engagement(items, utcnow(), correlation_id.get()))

@@ -27,7 +27,7 @@ EMOJI = "\u2600-\u27bf\u2b00-\u2bff\U0001f1e6-\U0001f1ff\U0001f300-\U0001faff"
 WORD = re.compile(rf"[^\W_]+|[{EMOJI}]")
 # "#" and "@" only start a tag or a handle at a word boundary, so "C#" and an e-mail
 # address ("sav@acme.fr") are plain words.
-_TOKEN = re.compile(rf"(?<!\w)#(\w+)|(?<!\w)@(\w+(?:\.\w+)*)|[^\W_]+|[{EMOJI}]")
+_TOKEN = re.compile(rf"(?<!\w)#(\w+)|(?<!\w)@(\w+(?:\.\w+)*)|([^\W_]+|[{EMOJI}])")
 
 # Mirrors animo_ingest.service.SOURCE_ALIASES (a test keeps them equal) without
 # importing the service layer into this I/O-free library.
@@ -117,26 +117,38 @@ def _host_suffixes(host: str) -> frozenset[str]:
     return frozenset(".".join(labels[n:]) for n in range(len(labels))) if host else frozenset()
 
 
-def prepare(doc: Document) -> Prepared:
-    """Tokenise and index a mention; do it once and reuse the result for all queries."""
-    words: list[str] = []
-    positions: dict[str, list[int]] = {}
+def _tokens(folded: str) -> tuple[list[str], dict[str, list[Span]], dict[str, list[Span]]]:
+    """The words of folded text, and the spans of its #tags and @handles."""
     hashtags: dict[str, list[Span]] = {}
     handles: dict[str, list[Span]] = {}
-    for match in _TOKEN.finditer(fold(doc.text)):
-        tag, handle = match.group(1, 2)
-        if tag is None and handle is None:
-            parts = [match.group()]
+    if "#" not in folded and "@" not in folded:
+        # Without a tag or a handle, _TOKEN matches exactly what WORD does: one C call.
+        return WORD.findall(folded), hashtags, handles
+    words: list[str] = []
+    for tag, handle, word in _TOKEN.findall(folded):
+        if word:
+            words.append(word)
+            continue
+        # A tag or handle is also its words, so "livraison" finds "#livraison".
+        name: str = tag or handle
+        parts = WORD.findall(name)
+        start = len(words)
+        span = (start, start + max(len(parts), 1) - 1)
+        (hashtags if tag else handles).setdefault(name, []).append(span)
+        words.extend(parts)
+    return words, hashtags, handles
+
+
+def prepare(doc: Document) -> Prepared:
+    """Tokenise and index a mention; do it once and reuse the result for all queries."""
+    words, hashtags, handles = _tokens(fold(doc.text))
+    positions: dict[str, list[int]] = {}
+    for n, word in enumerate(words):
+        found = positions.get(word)
+        if found is None:
+            positions[word] = [n]
         else:
-            # A tag or handle is also its words, so "livraison" finds "#livraison".
-            name: str = tag or handle
-            parts = WORD.findall(name)
-            start = len(words)
-            span = (start, start + max(len(parts), 1) - 1)
-            (hashtags if tag else handles).setdefault(name, []).append(span)
-        for part in parts:
-            positions.setdefault(part, []).append(len(words))
-            words.append(part)
+            found.append(n)
     author = fold_handle(doc.author) if doc.author else ""
     lang = fold_lang(doc.lang) if doc.lang else ""
     source = fold_source(doc.source) if doc.source else ""
