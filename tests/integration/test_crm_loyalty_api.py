@@ -23,6 +23,9 @@ from animo_shared.bus import to_message
 from animo_shared.events import (
     EngagementKind,
     EngagementRecorded,
+    MentionModerated,
+    ModerationAction,
+    PostPublished,
     Topic,
     make_event,
     utcnow,
@@ -49,6 +52,37 @@ def purchase(brand: str, n: int, handle: str, value: float) -> bytes:
     )
     event = make_event(payload, event_id=f"{brand}-eng-{n}", source="t", brand=brand, time=when)
     return to_message(event, f"{brand}:shop:{handle}").value
+
+
+def complaint(brand: str, handle: str) -> bytes:
+    when = utcnow() - timedelta(minutes=5)
+    payload = MentionModerated(
+        decision_id=f"{brand}-d1",
+        mention_id=f"{brand}-m1",
+        brand=brand,
+        source="shop",
+        author_handle=handle,
+        action=ModerationAction.ALLOW,
+        published_at=when,
+        decided_at=when,
+        ruleset="t",
+        complaint_topic="delivery",
+    )
+    event = make_event(payload, event_id=f"{brand}-mod-1", source="t", brand=brand)
+    return to_message(event, f"{brand}:shop:{handle}").value
+
+
+def answer(brand: str) -> bytes:
+    payload = PostPublished(
+        post_id=f"{brand}-p1",
+        brand=brand,
+        channel_id="c1",
+        channel_kind="mastodon",
+        published_at=utcnow(),
+        in_reply_to=f"{brand}-m1",
+    )
+    event = make_event(payload, event_id=f"{brand}-post-1", source="t", brand=brand)
+    return to_message(event, f"{brand}:c1").value
 
 
 async def until(check: Any, timeout: float = 40) -> Any:
@@ -218,10 +252,46 @@ async def test_grants_need_consent_and_erasure_removes_the_members_points(
         listed = (await http.get(grants)).json()
         assert listed["total"] == 1
 
+        # Goodwill: bob complains, the brand answers; the programme's voucher is offered once.
+        voucher = await http.post(
+            f"/v1/brands/{brand}/loyalty/rewards",
+            json={"kind": "voucher", "title": "sorry", "points_cost": 0},
+        )
+        sorry = voucher.json()["id"]
+        pool = f"/v1/brands/{brand}/loyalty/rewards/{sorry}/pool"
+        assert (await http.post(pool, json={"codes": ["S1"]})).status_code == 201
+        program = {
+            "goodwill_reward_id": sorry,
+            "top_advocates": {"reward_id": gift.json()["id"], "count": 5, "sort": "love"},
+        }
+        put = await http.put(f"/v1/brands/{brand}/loyalty/program", json=program)
+        assert put.status_code == 200, put.text
+        await produce(broker, Topic.MODERATION.value, [complaint(brand, "bob")])
+        await produce(broker, Topic.POSTS.value, [answer(brand)])
+
+        async def offered() -> bool:
+            return bool((await http.get(grants)).json()["total"] == 2)
+
+        assert await until(offered)
+        newest = (await http.get(grants)).json()["items"][0]
+        assert (newest["reason"], newest["code"]) == ("goodwill", "S1")
+
+        # Top advocates of a period, by hand: bob (the only member) gets the mug, once.
+        run = f"/v1/brands/{brand}/loyalty/top-advocates/2026-10"
+        first = (await http.post(run)).json()
+        assert (first["granted"], first["skipped"]) == (1, 0)
+        assert (await http.post(run)).json() == first
+        assert (
+            await http.post(f"/v1/brands/{brand}/loyalty/top-advocates/2026-13")
+        ).status_code == 422
+        assert (await http.get(grants)).json()["total"] == 3
+        events = await granted_events(broker, brand, 3)
+        assert sorted(e["data"]["reason"] for e in events) == ["goodwill", "manual", "top_advocate"]
+
         erased = await http.delete(f"/v1/members/{bob}")
         assert erased.status_code == 200, erased.text
         after = await http.get(f"/v1/members/{bob}/loyalty")
         assert after.status_code == 404
         assert (await http.get(grants)).json()["total"] == 0
         stock = (await http.get(f"/v1/brands/{brand}/loyalty/rewards/{gift.json()['id']}")).json()
-        assert stock["available"] == 1  # the mug handed out is not given back
+        assert stock["available"] == 0  # the mugs handed out are not given back
