@@ -191,9 +191,27 @@ async def test_concurrent_redemptions_over_http_never_overdraw_and_draw_each_cod
         unknown = await http.post(redeem, json={"reward_id": "nope"})
         assert unknown.status_code == 404
 
-        events = await granted_events(broker, brand, 10)
-        assert sorted(e["data"]["code"] for e in events) == sorted(drawn)
-        assert {e["data"]["points_spent"] for e in events} == {100}
+        # A free gift with 3 in stock, 12 at once: 3 given, 9 refused, never below 0.
+        made = await http.post(
+            f"/v1/brands/{brand}/loyalty/rewards",
+            json={"kind": "gift", "title": "sticker", "points_cost": 0, "stock": 3},
+        )
+        sticker = made.json()["id"]
+        answers = await asyncio.gather(
+            *(http.post(redeem, json={"reward_id": sticker}) for _ in range(12))
+        )
+        assert sorted(a.status_code for a in answers) == [201] * 3 + [409] * 9
+        assert {a.json()["detail"]["type"] for a in answers if a.status_code == 409} == {
+            "out_of_stock"
+        }
+        left = (await http.get(f"/v1/brands/{brand}/loyalty/rewards/{sticker}")).json()
+        assert (left["stock"], left["available"]) == (0, 0)
+
+        events = await granted_events(broker, brand, 13)
+        vouchers = [e["data"] for e in events if e["data"]["kind"] == "voucher"]
+        assert sorted(v["code"] for v in vouchers) == sorted(drawn)
+        assert {v["points_spent"] for v in vouchers} == {100}
+        assert len(events) == 13
 
 
 async def test_grants_need_consent_and_erasure_removes_the_members_points(
