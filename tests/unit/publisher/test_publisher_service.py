@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from animo_publisher.adapters import sign
 from animo_publisher.channels import Channel
@@ -22,7 +23,7 @@ from animo_publisher.models import (
 )
 from animo_publisher.networks import ChannelHealth, Delivery
 from animo_publisher.outcomes import Backoff
-from animo_shared.events import decode_event
+from animo_shared.events import Envelope, decode_event
 from animo_shared.store import Changes
 
 T0 = datetime(2031, 6, 2, 10, 0, tzinfo=UTC)
@@ -83,7 +84,8 @@ class FakeStore:
     def __init__(self, *channels: Channel) -> None:
         self.by_id = {c.id: c for c in channels}
         self.posts: dict[str, Post] = {}
-        self.events: list[str] = []
+        self.events: list[str] = []  # post.* outcomes as "type:channel"
+        self.messages: list[Envelope[Any]] = []  # every event, alerts and health included
         self.audit: list[AuditEntry] = []
         self._staged: dict[int, list[Post]] = {}
 
@@ -114,14 +116,24 @@ class FakeStore:
         self.posts[post.id] = post
         return True
 
-    async def set_health(
-        self, channel: Channel, health: ChannelHealth, reason: str | None, at: datetime
+    async def channel(self, channel_id: str) -> Channel | None:
+        return self.by_id.get(channel_id)
+
+    async def update_channel_if(
+        self, channel_id: str, expect: Mapping[str, object], values: Mapping[str, Any]
     ) -> bool:
-        if self.by_id[channel.id].updated_at != channel.updated_at:
+        current = self.by_id.get(channel_id)
+        if current is None or any(getattr(current, k) != v for k, v in expect.items()):
             return False
-        update = {"health": health, "health_reason": reason}
-        self.by_id[channel.id] = self.by_id[channel.id].model_copy(update=update)
+        self.by_id[channel_id] = current.model_copy(update=dict(values))
         return True
+
+    async def unannounced(self, before: datetime, limit: int) -> list[Channel]:
+        return [
+            c
+            for c in self.by_id.values()
+            if not c.health_announced and c.health_changed_at and c.health_changed_at < before
+        ][:limit]
 
     def stage_post(self, changes: Changes, post: Post) -> None:
         self._staged.setdefault(id(changes), []).append(post)
@@ -132,10 +144,11 @@ class FakeStore:
     async def commit(self, changes: Changes) -> None:
         for staged in self._staged.pop(id(changes), []):
             self.posts[staged.id] = staged
-        self.events += [
-            f"{decode_event(m.topic, m.value).type}:{decode_event(m.topic, m.value).data.channel_id}"
-            for m in changes.outbox
-        ]
+        for m in changes.outbox:
+            event = decode_event(m.topic, m.value)
+            self.messages.append(event)
+            if event.type.startswith("post."):
+                self.events.append(f"{event.type}:{event.data.channel_id}")
 
 
 class Scripted:

@@ -1,8 +1,12 @@
-"""Who is acting: the actor named by the request, and what the approve step requires of them.
+"""Who is acting: the actor named by the request, and the scopes the workflow requires.
 
-Every key is the admin key for now, so every actor holds every scope; scoped keys will only
-change `scopes_of`. The actor's name comes from `X-Animo-Actor` (default "admin") and is what
-the audit trail records.
+Approving or rejecting a post needs the `posts:approve` scope (the service checks it, so
+every caller of `approve`/`reject` does); a caller without it gets a 403 naming the scope.
+Today every API key is the admin key, which holds every scope. Scoped API keys are
+project-wide work (issue 8): the authentication dependency will put the key's scopes on
+`request.state.scopes`, and `scopes_of` already reads them from there, so nothing else here
+changes. The actor's name comes from `X-Animo-Actor` (default "admin") and is what the
+audit trail records; it is a label the key holder chooses, not an identity.
 """
 
 from __future__ import annotations
@@ -30,8 +34,10 @@ class Actor:
 
 
 def scopes_of(request: Request) -> frozenset[str]:
-    # The Bearer dependency already accepted the key; the admin key holds every scope.
-    return ALL_SCOPES
+    """The scopes of the request's key: those the authentication put on the request, else
+    (the admin key, the only kind there is yet) every scope."""
+    given = getattr(request.state, "scopes", None)
+    return ALL_SCOPES if given is None else frozenset(given)
 
 
 def actor(request: Request) -> Actor:

@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.store import Changes
 
 from .access import Actor, actor
 from .api import Service
 from .channels import ChannelIn, ChannelOut, ChannelPage, ChannelPatch, new_channel, patched
 from .errors import Issue, NotFound, Refused
+from .health import health_event
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1", tags=["channels"])
@@ -56,7 +58,12 @@ async def update_channel(channel_id: str, body: ChannelPatch, svc: Service, who:
         changed = patched(channel, body, utcnow())
     except ValueError as error:
         raise Refused(Issue(("body", "credentials"), "value_error", str(error))) from None
-    await svc.repo.save_channel(changed)
+    changes = Changes()
+    message = health_event(changed) if changed.health_seq != channel.health_seq else None
+    if message is not None:
+        changes.publish(message)  # the recovery, stored with the channel: announced at once
+    svc.repo.stage_channel(changes, changed.model_copy(update={"health_announced": True}))
+    await svc.repo.commit(changes)
     log.info(
         "channel updated",
         extra={

@@ -76,15 +76,16 @@ async def put_settings(brand: BrandPath, body: BrandSettingsIn, svc: Service) ->
 
 @router.get(
     "/brands/{brand}/best-times",
-    summary="Upcoming times at the brand's best hours (by engagement, else defaults), cadence-checked",
+    summary="Upcoming times at the brand's best hours (post metrics and engagement events, else "
+    "defaults), cadence-checked",
 )
 async def best_times(
     brand: BrandPath, svc: Service, channels: Channels = None, count: Count = 3
 ) -> PlanOut:
     chosen = await _channels(svc, brand, channels, ("query", "channels"))
-    basis, times = await svc.planner.best_times(brand, chosen, count, utcnow())
+    basis, sources, times = await svc.planner.best_times(brand, chosen, count, utcnow())
     tz = await svc.planner.tz(brand)
-    return PlanOut(basis=basis, timezone=str(tz), slots=proposals(times, tz))
+    return PlanOut(basis=basis, sources=sources, timezone=str(tz), slots=proposals(times, tz))
 
 
 class SlotCheckIn(BaseModel):

@@ -155,6 +155,12 @@ class Channel(Document):
     health: ChannelHealth = ChannelHealth.HEALTHY
     health_reason: str | None = None
     health_changed_at: datetime | None = None
+    health_previous: ChannelHealth | None = None
+    # Counts the transitions: `channel.health_changed` ids derive from it, and every change
+    # of health is a compare-and-set on it, so concurrent deliveries announce a change once.
+    health_seq: int = 0
+    health_announced: bool = True  # False until the change's event is in the outbox
+    failure_streak: int = 0  # deliveries failing in a row for the channel's sake
     created_at: datetime
     updated_at: datetime
 
@@ -170,12 +176,15 @@ class ChannelOut(BaseModel):
     health: ChannelHealth
     health_reason: str | None
     health_changed_at: datetime | None
+    failure_streak: int = Field(description="Deliveries failing in a row for the channel's sake.")
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def of(cls, channel: Channel) -> ChannelOut:
-        data = channel.model_dump(exclude={"credentials"})
+        data = channel.model_dump(
+            exclude={"credentials", "health_previous", "health_seq", "health_announced"}
+        )
         return cls(**data, credentials_set=sorted(channel.credentials))
 
 
@@ -214,5 +223,12 @@ def patched(channel: Channel, patch: ChannelPatch, now: datetime) -> Channel:
             "health": ChannelHealth.HEALTHY,
             "health_reason": "credentials replaced",
             "health_changed_at": now,
+            "failure_streak": 0,
         }
+        if channel.health is not ChannelHealth.HEALTHY:
+            update |= {
+                "health_previous": channel.health,
+                "health_seq": channel.health_seq + 1,
+                "health_announced": False,
+            }
     return channel.model_copy(update=update)

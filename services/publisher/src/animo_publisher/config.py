@@ -43,6 +43,13 @@ class Settings(ServiceSettings):
         description="A post claimed longer ago than this belongs to a publisher that died: it "
         "is recovered (resent only on idempotent networks).",
     )
+    degraded_after_failures: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="Deliveries failing in a row for the channel's sake (429, 5xx, unreachable) "
+        "before a healthy channel is called degraded and `channel.health_changed` is published.",
+    )
     moderation_url: AnyHttpUrl = Field(
         default=AnyHttpUrl("http://127.0.0.1:8002"),
         description="Base URL of the moderation service (its `POST /v1/moderate` checks drafts).",

@@ -14,9 +14,9 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from animo_shared.events import utcnow
 from animo_shared.store import Changes, StoreError
@@ -24,9 +24,17 @@ from animo_shared.store import Changes, StoreError
 from .audit import SYSTEM, entry
 from .channels import IDEMPOTENT_KINDS, Channel
 from .gateway import Networks
+from .health import ChannelWatch
 from .models import Attempt, AuditEntry, ChannelDelivery, DeliveryState, Post, PostStatus
-from .networks import ChannelHealth, Delivery, health
-from .outcomes import Backoff, DeliveryMetrics, apply_result, event_for, recovered
+from .networks import ChannelHealth, Delivery
+from .outcomes import (
+    Backoff,
+    DeliveryMetrics,
+    alert_for,
+    apply_result,
+    event_for,
+    recovered,
+)
 from .workflow import settle
 
 log = logging.getLogger(__name__)
@@ -41,9 +49,11 @@ class DeliveryStore(Protocol):
     async def replace_if(
         self, post: Post, expected_version: int, fields: Sequence[str] | None = None
     ) -> bool: ...
-    async def set_health(
-        self, channel: Channel, health: ChannelHealth, reason: str | None, at: datetime
+    async def channel(self, channel_id: str) -> Channel | None: ...
+    async def update_channel_if(
+        self, channel_id: str, expect: Mapping[str, object], values: Mapping[str, Any]
     ) -> bool: ...
+    async def unannounced(self, before: datetime, limit: int) -> list[Channel]: ...
     def stage_post(self, changes: Changes, post: Post) -> None: ...
     def stage_audit(self, changes: Changes, entry: AuditEntry) -> None: ...
     async def commit(self, changes: Changes) -> None: ...
@@ -153,6 +163,7 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         metrics: DeliveryMetrics | None = None,
+        degraded_after: int = 3,
     ) -> None:
         self.store = store
         self.networks = networks
@@ -163,6 +174,7 @@ class Dispatcher:
         self.clock = clock
         self.rng = rng or random.Random()
         self.metrics = metrics
+        self.watch = ChannelWatch(store, degraded_after=degraded_after, on_change=self._counted)
         self._slots = asyncio.Semaphore(concurrency)
         self._inflight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
@@ -249,12 +261,21 @@ class Dispatcher:
             for d in post.deliveries
         ]
         done = settled(post.model_copy(update={"deliveries": deliveries}), now)
+        # Failed for the channel's credentials: refused now, or needing new ones already.
+        expired = {c for c, r in outcome.items() if r.auth_failed} | {
+            c.id for c in channels.values() if c.health is ChannelHealth.NEEDS_REAUTH
+        }
         changes = Changes()
         self.store.stage_post(changes, done)
         self._record(changes, before, post, done, now)
+        for d in newly_done(before.deliveries, done.deliveries):
+            if d.state is D.FAILED:
+                changes.publish(
+                    alert_for(done, d, channels.get(d.channel_id), d.channel_id in expired, now)
+                )
         await self._commit(changes)
         for d in sending:
-            await self._health(channels[d.channel_id], outcome[d.channel_id], now)
+            await self.watch.observe(channels[d.channel_id], outcome[d.channel_id], now)
         if self.metrics:
             self.metrics.observe(post, sending, deliveries)
 
@@ -307,22 +328,14 @@ class Dispatcher:
                     raise  # left `sending`: recovered once the claim's lease is over
                 await asyncio.sleep(0.2 * 2**attempt)
 
-    async def _health(self, channel: Channel, result: Delivery, now: datetime) -> None:
-        state = health(result)
-        if state is channel.health:
-            return
-        reason = result.error if state is not ChannelHealth.HEALTHY else None
-        if not await self.store.set_health(channel, state, reason, now):
-            return  # re-authorised or edited meanwhile: this answer is about the old state
-        log.warning(
-            "channel health changed",
-            extra={"channel_id": channel.id, "kind": channel.kind, "health": state.value},
-        )
+    def _counted(self, channel: Channel) -> None:
         if self.metrics:
-            self.metrics.health_changes.labels(channel.kind, state.value).inc()
+            self.metrics.health_changes.labels(channel.kind, channel.health.value).inc()
 
     async def recover(self, now: datetime) -> int:
-        """Posts whose claim outlived its lease: their publisher died while sending."""
+        """Posts whose claim outlived its lease: their publisher died while sending; and
+        channel health changes it stored without announcing them."""
+        await self.watch.sweep(now)
         count = 0
         for post in await self.store.stale(now - self.lease, self.batch):
             fixed = recovered(post, now, IDEMPOTENT_KINDS)

@@ -15,11 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from animo_shared.app import create_service_app
-from animo_shared.events import utcnow
+from animo_shared.events import Topic, utcnow
 from animo_shared.runtime import Runtime
 
 from . import api, api_channels, api_plans, api_replies, preview
+from .community import Community
 from .config import Settings
+from .consumers import engagement_handler, erasure_handler
 from .delivery import Dispatcher
 from .errors import Conflict, Forbidden, NotFound, Refused
 from .gateway import HttpNetworks
@@ -97,8 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             concurrency=settings.delivery_concurrency,
             lease=timedelta(seconds=settings.claim_lease_seconds),
             metrics=DeliveryMetrics(runtime.metrics.registry),
+            degraded_after=settings.degraded_after_failures,
         )
         service = PublisherService(repo, moderator, planner, wake=dispatcher.wake)
+        community = Community(repo)
+        runtime.consume([Topic.ENGAGEMENT], engagement_handler(community), group="engagement")
+        runtime.consume([Topic.CRM], erasure_handler(community), group="erasure")
 
         async def deliver() -> None:
             try:

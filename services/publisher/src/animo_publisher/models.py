@@ -128,6 +128,7 @@ class Post(Document):
     variants: list[StoredVariant] = Field(default_factory=list)
     in_reply_to: str | None = None
     reply_to_mention: str | None = None
+    reply_to_author: str | None = None  # personal data: purged on `member.erased`
     image_url: str | None = None
     publish_at: datetime | None = None  # asked for; None: the first slot the cadence allows
     queue_id: str | None = None
@@ -175,6 +176,13 @@ class PostIn(_Strict):
     )
     reply_to_mention: str | None = Field(
         default=None, max_length=100, description="Animo's mention id answered (for reporting)."
+    )
+    reply_to_author: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The handle of the person answered: if they ask to be forgotten "
+        "(`member.erased`), their name is taken out of this post.",
     )
     image_url: AnyHttpUrl | None = Field(default=None, description="Needed by Instagram.")
     submit: bool = Field(default=False, description="Submit at once for moderation and approval.")

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from animo_shared.bus import to_message
-from animo_shared.events import PostFailed, PostPublished, derive_id, make_event
+from animo_shared.events import AlertRaised, PostFailed, PostPublished, derive_id, make_event
 from animo_shared.store import OutboxMessage
 
-from .channels import IDEMPOTENT_KINDS
+from .channels import IDEMPOTENT_KINDS, Channel
 from .models import Attempt, ChannelDelivery, DeliveryState, Post
 from .networks import Delivery
 
@@ -203,6 +203,49 @@ def event_for(post: Post, d: ChannelDelivery, now: datetime) -> OutboxMessage:
         time=now,
     )
     return to_message(envelope, f"{post.brand}:{post.id}")
+
+
+def alert_for(
+    post: Post, d: ChannelDelivery, channel: Channel | None, expired: bool, now: datetime
+) -> OutboxMessage:
+    """The `alert.raised` of a delivery failed for good, beside its `post.failed`.
+
+    `channel_expired` when the channel's credentials are the cause: one alert per channel and
+    credentials (its id derives from them, so every post failing on them repeats the same
+    event and consumers keep one); otherwise `delivery_failed`, one per (post, channel).
+    observed=1 failure against a baseline of 0: not a metric's spike.
+    """
+    name = f"{d.kind} channel {channel.name!r}" if channel else f"deleted channel {d.channel_id}"
+    reason = d.error or "unknown"
+    if expired and channel is not None:
+        kind = "channel_expired"
+        alert_id = derive_id("alert", kind, channel.id, channel.updated_at.isoformat())
+        message = (
+            f"The {name} needs re-authorisation ({reason}); its posts fail until it is given "
+            "new credentials."
+        )
+    else:
+        kind = "delivery_failed"
+        alert_id = derive_id("alert", kind, post.id, d.channel_id)
+        message = f"Post {post.id} could not be published on the {name}: {reason}"
+    payload = AlertRaised(
+        alert_id=alert_id,
+        brand=post.brand,
+        kind=kind,
+        observed=1,
+        baseline=0,
+        started_at=d.done_at or now,
+        message=message[:2000],
+    )
+    envelope = make_event(
+        payload,
+        event_id=derive_id("alert.raised", alert_id),
+        source="animo/publisher",
+        brand=post.brand,
+        subject=alert_id,
+        time=now,
+    )
+    return to_message(envelope, post.brand)
 
 
 class DeliveryMetrics:

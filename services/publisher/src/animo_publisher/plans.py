@@ -138,5 +138,9 @@ class PlanOut(BaseModel):
     """Proposed times; `basis` says where they come from."""
 
     basis: str
+    sources: list[str] = Field(
+        default_factory=list,
+        description="For best times: what ranked the hours (`post_metrics`, `engagement_events`).",
+    )
     timezone: str
     slots: list[SlotProposal]

@@ -7,15 +7,16 @@ dispatcher's claim can never overwrite one another; what must be atomic with an 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from animo_shared.store import Changes, Index, Range, Store
+from animo_shared.store.port import plain
 
+from .activity import ActivityHour, hour_id
 from .channels import Channel
 from .models import AuditEntry, Post, PostStatus, Slot
-from .networks import ChannelHealth
 from .plans import BrandSettings, Campaign, Queue
 from .replies import ReplyTemplate
 
@@ -32,7 +33,9 @@ class Repository:
     def __init__(self, store: Store, commit: Commit) -> None:
         self._commit = commit
         by_brand = [Index(("brand", "created_at"))]
-        self._channels = store.collection("channels", Channel, by_brand)
+        self._channels = store.collection(
+            "channels", Channel, [*by_brand, Index(("health_announced", "health_changed_at"))]
+        )
         self._posts = store.collection(
             "posts",
             Post,
@@ -51,6 +54,7 @@ class Repository:
         self._brands = store.collection("brands", BrandSettings)
         self._queues = store.collection("queues", Queue, by_brand)
         self._campaigns = store.collection("campaigns", Campaign, by_brand)
+        self._activity = store.collection("activity", ActivityHour, [Index(("brand", "hour"))])
         self._templates = store.collection(
             "reply_templates",
             ReplyTemplate,
@@ -65,9 +69,6 @@ class Repository:
     async def add_channel(self, channel: Channel) -> None:
         await self._channels.insert(channel)
 
-    async def save_channel(self, channel: Channel) -> None:
-        await self._channels.put(channel)
-
     async def delete_channel(self, channel_id: str) -> bool:
         return await self._channels.delete(channel_id)
 
@@ -80,15 +81,23 @@ class Repository:
     async def list_channels(self, brand: str) -> list[Channel]:
         return await self._channels.find({"brand": brand}, order_by="created_at", limit=500)
 
-    async def set_health(
-        self, channel: Channel, health: ChannelHealth, reason: str | None, at: datetime
+    def stage_channel(self, changes: Changes, channel: Channel) -> None:
+        changes.put(self._channels, channel)
+
+    async def update_channel_if(
+        self, channel_id: str, expect: Mapping[str, object], values: Mapping[str, Any]
     ) -> bool:
-        """Record what a delivery said about a channel, unless the channel was changed since
-        it was read (new credentials must not be marked expired by an older request)."""
-        return await self._channels.update_if(
-            channel.id,
-            {"updated_at": channel.updated_at},
-            {"health": health.value, "health_reason": reason, "health_changed_at": at},
+        """Set these fields of a channel if its current ones equal `expect` (compare-and-set):
+        new credentials must never be marked expired by an answer to an older request."""
+        return await self._channels.update_if(channel_id, expect, plain(dict(values)))
+
+    async def unannounced(self, before: datetime, limit: int) -> list[Channel]:
+        """Channels whose last health change has no event in the outbox yet."""
+        return await self._channels.find(
+            {"health_announced": False},
+            range=Range("health_changed_at", None, before),
+            order_by="health_changed_at",
+            limit=limit,
         )
 
     # --- posts ----------------------------------------------------------------
@@ -251,3 +260,25 @@ class Repository:
 
     async def delete_template(self, template_id: str) -> bool:
         return await self._templates.delete(template_id)
+
+    # --- the community's activity (engagement events, by hour) -----------------
+
+    def stage_activity(self, changes: Changes, brand: str, hour: datetime, score: float) -> None:
+        changes.increment(
+            self._activity,
+            hour_id(brand, hour),
+            inc={"score": score, "events": 1},
+            on_insert={"brand": brand, "hour": hour},
+        )
+
+    async def activity(self, brand: str, start: datetime, end: datetime) -> list[ActivityHour]:
+        hours = int((end - start).total_seconds() // 3600) + 1
+        return await self._activity.find(
+            {"brand": brand}, range=Range("hour", start, end), order_by="hour", limit=hours
+        )
+
+    async def brand_posts(self, brand: str, limit: int, offset: int) -> list[Post]:
+        """A brand's posts, oldest first, a page at a time (erasure reads them all)."""
+        return await self._posts.find(
+            {"brand": brand}, order_by="created_at", limit=limit, offset=offset
+        )

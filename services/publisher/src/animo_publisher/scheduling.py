@@ -8,7 +8,7 @@ behind by an interrupted change never blocks the calendar.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,7 @@ DEFAULT_TIMES = [
 DEFAULT_TIMES += [WeeklySlot(day, time(11)) for day in (5, 6)]
 BEST_HOURS = 5  # the best (weekday, hour) buckets tried
 HISTORY_POSTS = 500
+HISTORY_WEEKS = timedelta(weeks=8)
 
 
 class Planner:
@@ -158,10 +159,15 @@ class Planner:
 
     async def best_times(
         self, brand: str, channels: Sequence[Channel], count: int, now: datetime
-    ) -> tuple[str, list[datetime]]:
-        """Upcoming times at the brand's best hours by past engagement (mean score of the
-        published posts at that local weekday and hour, optionally on these channels), else
-        the defaults; only times the cadence allows are proposed."""
+    ) -> tuple[str, list[str], list[datetime]]:
+        """Upcoming times at the brand's best local (weekday, hour) buckets, with the sources
+        that ranked them; only times the cadence allows are proposed.
+
+        Two sources, each scaled to its best bucket (1.0) so neither drowns the other, then
+        averaged where both have data: the mean score of the published posts at that hour
+        (optionally on these channels; `Engagement.score`), and the community's weighted
+        engagement events at that hour over the last `HISTORY_WEEKS` weeks (`activity`).
+        Without either, the defaults."""
         tz = await self.tz(brand)
         wanted = {c.id for c in channels}
         scores: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -171,11 +177,19 @@ class Planner:
                 continue
             local = post.scheduled_for.astimezone(tz)
             scores[(local.weekday(), local.hour)].append(sum(m.score() for m in metrics))
-        ranked = sorted(scores.items(), key=lambda kv: (-sum(kv[1]) / len(kv[1]), kv[0]))
+        posts = {bucket: sum(s) / len(s) for bucket, s in scores.items()}
+        activity: dict[tuple[int, int], float] = defaultdict(float)
+        for hour in await self.repo.activity(brand, now - HISTORY_WEEKS, now):
+            local = hour.hour.astimezone(tz)
+            activity[(local.weekday(), local.hour)] += hour.score
+        sources = [
+            name
+            for name, found in (("post_metrics", posts), ("engagement_events", activity))
+            if any(v > 0 for v in found.values())
+        ]
+        ranked = rank([posts, activity])
         basis = "engagement" if ranked else "defaults"
-        slots = [
-            WeeklySlot(day, time(hour)) for (day, hour), _ in ranked[:BEST_HOURS]
-        ] or DEFAULT_TIMES
+        slots = [WeeklySlot(day, time(hour)) for day, hour in ranked[:BEST_HOURS]] or DEFAULT_TIMES
         plans = await self.plans(brand, channels, now - timedelta(days=2), now + timedelta(days=16))
         found: list[datetime] = []
         for at in weekly(now, slots, tz, 14):
@@ -185,7 +199,20 @@ class Planner:
                 found.append(at)
                 for plan in plans:
                     plan.take(at)
-        return basis, found
+        return basis, sources, found
+
+
+def rank(sources: Sequence[Mapping[tuple[int, int], float]]) -> list[tuple[int, int]]:
+    """Buckets by the mean of their share of each source's best bucket (sources without any
+    positive value left out), best first; ties go to the earlier weekday and hour."""
+    scaled = []
+    for values in sources:
+        top = max(values.values(), default=0)
+        if top > 0:
+            scaled.append({bucket: v / top for bucket, v in values.items()})
+    buckets = {b for values in scaled for b in values}
+    combined = {b: sum(v.get(b, 0.0) for v in scaled) / len(scaled) for b in buckets}
+    return [b for b, v in sorted(combined.items(), key=lambda kv: (-kv[1], kv[0])) if v > 0]
 
 
 def proposals(times: Sequence[datetime], tz: ZoneInfo) -> list[SlotProposal]:

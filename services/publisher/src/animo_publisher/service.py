@@ -65,6 +65,7 @@ class PublisherService(FollowUp):
             variants=variants,
             in_reply_to=body.in_reply_to,
             reply_to_mention=body.reply_to_mention,
+            reply_to_author=body.reply_to_author,
             image_url=image,
             publish_at=at,
             queue_id=body.queue_id,

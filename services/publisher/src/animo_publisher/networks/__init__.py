@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import ChannelHealth, Delivery, NetworkAdapter, health, parse_retry_after
+from .base import ChannelHealth, Delivery, NetworkAdapter, evidence, health, parse_retry_after
 from .discourse import DiscourseAdapter
 from .facebook import FacebookAdapter
 from .instagram import InstagramAdapter
@@ -27,6 +27,7 @@ __all__ = [
     "ChannelHealth",
     "Delivery",
     "NetworkAdapter",
+    "evidence",
     "health",
     "parse_retry_after",
 ]

@@ -56,24 +56,30 @@ class ChannelHealth(StrEnum):
     NEEDS_REAUTH = "needs_reauth"  # token expired or revoked, or credentials missing
 
 
-def health(delivery: Delivery) -> ChannelHealth:
-    """What a delivery says about its channel, as opposed to about the post.
+def evidence(delivery: Delivery) -> ChannelHealth | None:
+    """What a delivery says about its channel, as opposed to about the post; None: nothing.
 
-    A 422 on the text (too long, duplicate) leaves the channel healthy; so does a refusal
-    before any request (no media for Instagram) and a timeout whose outcome is unknown on a
-    network that cannot be retried blindly (no status, not retryable): one such event is no
-    verdict. Never silent: the caller stores the state and shows it on the channel.
+    A refusal of the text (422 too long, X's 403 on duplicate content) shows the channel
+    works: healthy. A refusal before any request (no media for Instagram) and a timeout whose
+    outcome is unknown on a network that cannot be retried blindly (no status, not retryable)
+    say nothing: one such event is no verdict.
     """
     if delivery.ok:
         return ChannelHealth.HEALTHY
     if delivery.auth_failed:
         return ChannelHealth.NEEDS_REAUTH
-    if delivery.status == 403:
-        return ChannelHealth.REFUSED
     status = delivery.status
+    if status == 403 and "duplicate" not in (delivery.error or "").lower():
+        return ChannelHealth.REFUSED
     if delivery.retryable or (status is not None and (status >= 500 or 200 <= status < 300)):
         return ChannelHealth.DEGRADED
-    return ChannelHealth.HEALTHY
+    return ChannelHealth.HEALTHY if status is not None else None
+
+
+def health(delivery: Delivery) -> ChannelHealth:
+    """The state one delivery alone points to (no verdict reads as healthy). The dispatcher
+    needs repeated failures before it calls a channel degraded: see animo_publisher.health."""
+    return evidence(delivery) or ChannelHealth.HEALTHY
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
