@@ -312,7 +312,7 @@ class Fold:
             self.add(data.brand, data.granted_at, counts)
         elif isinstance(data, MemberErased):
             self.erase(data)
-        elif isinstance(data, AlertRaised):
+        elif isinstance(data, AlertRaised) and event.source == "reporting":  # own spikes only
             self.add(data.brand, data.started_at, {f.ALERTS_RAISED: 1})
         elif isinstance(data, AlertResolved):
             self.add(data.brand, data.resolved_at, {f.ALERTS_RESOLVED: 1})
