@@ -230,3 +230,56 @@ async def test_best_times_come_from_engagement_when_there_is_some(w: World) -> N
     hour = datetime.now(PARIS).hour
     assert best["basis"] == "engagement"
     assert {datetime.fromisoformat(s["local"]).hour for s in best["slots"]} == {hour}
+
+
+async def test_a_campaign_is_announced_then_reminded_inside_its_window(w: World) -> None:
+    hook = await add_channel(w, cadence={"min_gap_minutes": 180})
+    forum = await add_channel(w, "discourse")
+    made = await w.api.post(
+        "/v1/campaigns",
+        json={
+            "brand": "acme",
+            "name": "vente flash",
+            "starts_at": "2031-07-01T09:00:00",
+            "ends_at": "2031-07-01T19:00:00",
+        },
+    )
+    url = f"/v1/campaigns/{made.json()['id']}/posts"
+    body = {
+        "channels": [hook, forum],
+        "announcement": "Vente flash : -30 % sur tout jusqu'à 19 h !",
+    }
+    short = await w.api.post(
+        url, json={**body, "reminders": ["Plus que 5 h sur la boutique !", "Vite"]}
+    )
+    assert short.status_code == 422
+    detail = short.json()["detail"][0]
+    assert (detail["loc"], detail["type"]) == (["body", "reminders", 1], "variant_too_short")
+    crowded = await w.api.post(
+        url,
+        json={**body, "reminders": [f"Rappel numéro {n} : la vente continue !" for n in range(4)]},
+    )
+    assert crowded.status_code == 422 and crowded.json()["detail"][0]["type"] == "campaign_full"
+    assert len(crowded.json()["detail"][0]["ctx"]["planned"]) == 4  # 09:00, 12:00, 15:00, 18:00
+    listed = (await w.api.get("/v1/posts", params={"brand": "acme"})).json()
+    assert listed["total"] == 0, "a refusal leaves nothing half made"
+
+    written = await w.api.post(
+        url,
+        json={
+            **body,
+            "reminders": ["Plus que 5 h pour en profiter !", "Dernière heure de la vente flash !"],
+            "submit": True,
+        },
+    )
+    assert written.status_code == 201, written.text
+    posts = written.json()["items"]
+    assert [p["status"] for p in posts] == ["awaiting_approval"] * 3
+    times = [datetime.fromisoformat(p["publish_at"]) for p in posts]
+    assert times[0] == datetime(2031, 7, 1, 7, tzinfo=UTC), "announced as the window opens"
+    assert all(b - a >= timedelta(minutes=180) for a, b in itertools.pairwise(times))
+    assert times[-1] < datetime(2031, 7, 1, 17, tzinfo=UTC), "inside the window (19:00 Paris)"
+    for post in posts:
+        approved_ = await w.api.post(f"/v1/posts/{post['id']}:approve")
+        assert approved_.json()["status"] == "scheduled", approved_.text
+        assert approved_.json()["scheduled_for"] == post["publish_at"].replace("+00:00", "Z")

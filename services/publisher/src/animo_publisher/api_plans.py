@@ -7,11 +7,13 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from animo_shared.events import BRAND_PATTERN, BrandId, utcnow
 
+from .access import Actor, actor
+from .announce import CampaignPostsIn, CampaignPostsOut, campaign_posts
 from .api import Service
 from .cadence import NonexistentLocalTime, localize
 from .channels import Channel
@@ -33,6 +35,7 @@ router = APIRouter(prefix="/v1", tags=["planning"])
 BrandPath = Annotated[str, Path(pattern=BRAND_PATTERN)]
 Channels = Annotated[list[str] | None, Query(max_length=20, description="Channel ids.")]
 Count = Annotated[int, Query(ge=1, le=50)]
+Who = Annotated[Actor, Depends(actor)]
 
 
 async def _channels(
@@ -209,6 +212,18 @@ async def plan_campaign(
     found = await svc.planner.campaign_plan(campaign, chosen, count, utcnow())
     tz = await svc.planner.tz(campaign.brand)
     return PlanOut(basis="campaign", timezone=str(tz), slots=proposals(found, tz))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/posts",
+    status_code=201,
+    summary="Write a campaign's announcement and reminders, timed by the plan (drafts, or "
+    "submitted with `submit: true`)",
+)
+async def write_campaign_posts(
+    campaign_id: str, body: CampaignPostsIn, svc: Service, who: Who
+) -> CampaignPostsOut:
+    return CampaignPostsOut(items=await campaign_posts(svc, campaign_id, body, who))
 
 
 @router.delete("/campaigns/{campaign_id}", status_code=204, summary="Delete a campaign")
