@@ -38,8 +38,20 @@ class Document(BaseModel):
 M = TypeVar("M", bound=Document)
 
 
+_LEAVES = frozenset({str, int, float, bool, type(None), datetime})
+
+
 def plain(value: Any) -> Any:
     """Enums to their values and tuples to lists, so both backends store the same shapes."""
+    # Exact-type checks first: documents are mostly plain leaves, and a hot consumer converts
+    # hundreds per batch (a StrEnum is a str subclass, so it never takes the leaf shortcut).
+    kind = type(value)
+    if kind in _LEAVES:
+        return value
+    if kind is dict:
+        return {k: item if type(item) in _LEAVES else plain(item) for k, item in value.items()}
+    if kind is list or kind is tuple:
+        return [item if type(item) in _LEAVES else plain(item) for item in value]
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):

@@ -359,6 +359,14 @@ class SqliteStore(Store):
         )
 
     async def outbox_sent(self, ids: Sequence[str]) -> None:
-        await self.run(
-            lambda db: db.executemany("DELETE FROM _outbox WHERE id = ?", [(i,) for i in ids])
-        )
+        def delete(db: sqlite3.Connection) -> None:
+            # One transaction: in autocommit mode each DELETE would be a commit of its own.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("DELETE FROM _outbox WHERE id = ?", [(i,) for i in ids])
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+        await self.run(delete)
