@@ -175,3 +175,26 @@ async def test_check_judges_a_text_without_storing_anything() -> None:
     outcome = await moderation.check("you moron", "en", None)
     assert (outcome.action, outcome.policy_version) == (ModerationAction.REVIEW, "default")
     assert decisions.staged == [] and queue.queued == []
+
+
+async def test_a_text_repeated_in_a_batch_is_analysed_once_and_each_mention_decided(
+    monkeypatch: Any,
+) -> None:
+    import animo_moderation.service as service_module
+
+    calls: list[str] = []
+    real = service_module.analyse
+
+    def counting(text: str, lang: str | None = None) -> Any:
+        calls.append(text)
+        return real(text, lang)
+
+    monkeypatch.setattr(service_module, "analyse", counting)
+    moderation, decisions, _ = service()
+    batch = [mention("T'es vraiment un connard.", mid=f"m-{n}") for n in range(3)]
+    batch.append(mention("T'es vraiment un connard.", brand="other", mid="m-other"))
+    changes = await moderation.moderate(batch, T0)
+    assert calls == ["T'es vraiment un connard."]
+    assert [d.id for d in decisions.staged] == ["m-0", "m-1", "m-2", "m-other"]
+    assert {d.action.value for d in decisions.staged} == {"hide"}
+    assert len({m.id for m in changes.outbox}) == 4

@@ -6,7 +6,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from animo_shared.events import Finding, ModerationAction, derive_id
 from animo_shared.store import Document
@@ -66,12 +73,50 @@ class Decision(Document):
     @model_validator(mode="before")
     @classmethod
     def _fill(cls, raw: Any) -> Any:
-        # Decisions stored before policies and reviews existed: same ids as their events.
-        if isinstance(raw, dict) and not raw.get("decision_id"):
-            raw = {**raw, "decision_id": derive_id("decision", raw["id"], raw["ruleset"])}
-        if isinstance(raw, dict) and raw.get("proposed_action") is None:
-            raw = {**raw, "proposed_action": raw.get("action")}
-        return raw
+        # What storage leaves out (see `_slim`) is derived again here; decisions stored before
+        # policies and reviews existed lack the same fields, with the same ids as their events.
+        if not isinstance(raw, dict):
+            return raw
+        missing: dict[str, Any] = {}
+        if not raw.get("decision_id"):
+            missing["decision_id"] = derive_id("decision", raw["id"], raw["ruleset"])
+        if raw.get("proposed_action") is None:
+            missing["proposed_action"] = raw.get("action")
+        if "categories" not in raw or "terms" not in raw:
+            findings = [f if isinstance(f, dict) else dict(f) for f in raw.get("findings", ())]
+            if "categories" not in raw:
+                missing["categories"] = _categories(findings)
+            if "terms" not in raw:
+                missing["terms"] = sorted({f["term"] for f in findings})
+        return {**raw, **missing} if missing else raw
+
+    @model_serializer(mode="wrap")
+    def _slim(self, handler: SerializerFunctionWrapHandler, info: SerializationInfo) -> Any:
+        """In Python mode (what the store writes), leave out what `_fill` derives again and
+        what is empty: a consumer writes thousands of these a second, and the store's JSON
+        indexes read every byte. JSON (the API) always has every field."""
+        data = handler(self)
+        if info.mode_is_json() or not isinstance(data, dict):
+            return data
+        slim = {k: v for k, v in data.items() if not (k in _EMPTY_BY_DEFAULT and not v)}
+        if self.proposed_action is self.action:
+            del slim["proposed_action"]
+        if self.categories == sorted({f.category.value for f in self.findings}):
+            del slim["categories"]
+        if self.terms == sorted({f.term for f in self.findings}):
+            del slim["terms"]
+        return slim
+
+
+def _categories(findings: list[dict[str, Any]]) -> list[str]:
+    return sorted({getattr(f["category"], "value", f["category"]) for f in findings})
+
+
+# Optional fields whose empty value (None, [], 0.0 never) a stored decision leaves out.
+_EMPTY_BY_DEFAULT = frozenset(
+    {"allowed", "lang", "complaint_topic", "complaint_evidence", "review", "policy_version"}
+    | {"language", "sentiment"}
+)
 
 
 class ReviewItem(Document):

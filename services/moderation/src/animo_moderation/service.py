@@ -24,7 +24,7 @@ from animo_shared.store import Changes
 
 from .models import Decision, ReviewItem
 from .policy_engine import CompiledPolicy, Outcome
-from .rules import RULESET_VERSION, analyse
+from .rules import RULESET_VERSION, Verdict, analyse
 
 SOURCE = "animo/moderation"
 EXCERPT_CHARS = 280
@@ -99,7 +99,7 @@ def decision_event(decision: Decision) -> MentionModerated:
         ruleset=decision.ruleset,
         policy_version=decision.policy_version,
         language=decision.language,
-        sentiment=cast(Sentiment | None, decision.sentiment),
+        sentiment=cast("Sentiment | None", decision.sentiment),
         sentiment_score=decision.sentiment_score,
         complaint_topic=decision.complaint_topic,
     )
@@ -157,10 +157,21 @@ class ModerationService:
     ) -> Changes:
         """Decide each mention under its brand's active policy; the decisions, review items
         and events are stored together."""
-        policies = await self.policies.active([m.brand for m, _ in mentions])
+        policies = await self.policies.active(sorted({m.brand for m, _ in mentions}))
         changes = Changes()
+        # Copies, retweets and repeated spam come in bursts: a text is analysed once per batch
+        # (the analyser is pure), and judged once per brand policy.
+        verdicts: dict[tuple[str, str | None], Verdict] = {}
+        outcomes: dict[tuple[str, str, str | None], Outcome] = {}
         for mention, correlation_id in mentions:
-            outcome = judge(mention.text, mention.lang, policies[mention.brand])
+            policy = policies[mention.brand]
+            key = (mention.brand, mention.text, mention.lang)
+            outcome = outcomes.get(key)
+            if outcome is None:
+                verdict = verdicts.get(key[1:])
+                if verdict is None:
+                    verdict = verdicts[key[1:]] = analyse(mention.text, mention.lang)
+                outcome = outcomes[key] = policy.evaluate(verdict, mention.text)
             decision = decide(mention, outcome, now)
             self.decisions.stage(changes, decision)
             if decision.action in NEEDS_PERSON:
@@ -175,7 +186,7 @@ class ModerationService:
                 time=now,
             )
             changes.publish(to_message(moderated, author_key(decision)))
-            if decision.complaint_topic and policies[mention.brand].policy.complaints.route:
+            if decision.complaint_topic and policy.policy.complaints.route:
                 complaint = complaint_event(decision)
                 alert = make_event(
                     complaint,
