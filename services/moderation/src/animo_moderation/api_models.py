@@ -266,6 +266,9 @@ class DryRunReport(BaseModel):
     end: datetime = Field(serialization_alias="to")
     limit: int
     scanned: int
+    erased: int = Field(
+        default=0, description="Mentions in the window whose author was forgotten (not replayed)."
+    )
     changed: int
     truncated: bool = Field(description="The window holds more mentions than `limit`.")
     transitions: list[Transition]

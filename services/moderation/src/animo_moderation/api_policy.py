@@ -157,6 +157,7 @@ async def dry_run_policy(
         end=end,
         limit=limit,
         scanned=report.scanned,
+        erased=report.erased,
         changed=report.changed,
         truncated=report.truncated,
         transitions=[

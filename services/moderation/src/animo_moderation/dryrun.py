@@ -38,6 +38,7 @@ class CategoryTally:
 @dataclass
 class Report:
     scanned: int = 0
+    erased: int = 0  # mentions whose author was forgotten: no text left to replay
     changed: int = 0
     truncated: bool = False
     transitions: Counter[tuple[ModerationAction, ModerationAction]] = field(default_factory=Counter)
@@ -89,10 +90,12 @@ async def dry_run(
             report.truncated = offset + size >= limit
         if not page:
             break
-        # CPU work in a thread, a page at a time: the service keeps answering meanwhile.
-        outcomes = await asyncio.to_thread(_judge_all, page, draft)
-        tally(report, page, outcomes, examples)
         offset += len(page)
+        kept = [d for d in page if d.erased_at is None]
+        report.erased += len(page) - len(kept)
+        # CPU work in a thread, a page at a time: the service keeps answering meanwhile.
+        outcomes = await asyncio.to_thread(_judge_all, kept, draft)
+        tally(report, kept, outcomes, examples)
         if len(page) < size:
             break
     return report

@@ -14,6 +14,7 @@ from . import api, api_policy, api_review
 from .components import Components
 from .config import Settings
 from .consumers import mention_handler
+from .erasure import ErasureService, erasure_handler
 from .policy_repository import PolicyRepository
 from .policy_service import PolicyService
 from .repository import DecisionRepository, ReviewRepository
@@ -32,6 +33,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lease = timedelta(seconds=settings.review_claim_seconds)
         review = ReviewService(decisions, reviews, policies, runtime.publish, lease)
         runtime.consume([Topic.MENTIONS], mention_handler(moderation))
+        # Its own group: forgetting a member never waits behind a backlog of mentions.
+        runtime.consume(
+            [Topic.CRM], erasure_handler(ErasureService(decisions, reviews)), group="erasure"
+        )
         return Components(decisions, moderation, policies, review)
 
     return create_service_app(
@@ -41,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "for every mention under the brand's versioned policy, with the evidence; publishes "
         "`mention.moderated` and `decision.reviewed` on `animo.moderation.v1` and routes "
         "complaints as `complaint.detected` on `animo.alerts.v1`. Review and escalate "
-        "decisions wait in a human review queue.",
+        "decisions wait in a human review queue. On `member.erased` (`animo.crm.v1`) the "
+        "member's texts, handles and excerpts are blanked; counts stay.",
         settings=settings,
         routers=[api.router, api_policy.router, api_review.router],
         wire=wire,

@@ -25,6 +25,7 @@ class ReviewStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    ERASED = "erased"  # left the queue unreviewed: its author was forgotten
 
 
 class DecisionReview(BaseModel):
@@ -69,6 +70,11 @@ class Decision(Document):
     complaint_topic: str | None = None
     complaint_evidence: list[str] = Field(default_factory=list)
     review: DecisionReview | None = None
+    erased_at: datetime | None = Field(
+        default=None,
+        description="When the author asked to be forgotten: text, handle and matched terms "
+        "are blanked; the action and categories stay, so counts do not change.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -115,7 +121,7 @@ def _categories(findings: list[dict[str, Any]]) -> list[str]:
 # Optional fields whose empty value (None, [], 0.0 never) a stored decision leaves out.
 _EMPTY_BY_DEFAULT = frozenset(
     {"allowed", "lang", "complaint_topic", "complaint_evidence", "review", "policy_version"}
-    | {"language", "sentiment"}
+    | {"language", "sentiment", "erased_at"}
 )
 
 
@@ -143,6 +149,9 @@ class ReviewItem(Document):
     reviewer: str | None = None
     reason: str | None = None
     reviewed_at: datetime | None = None
+    erased_at: datetime | None = Field(
+        default=None, description="When the author was forgotten: excerpt and handle blanked."
+    )
 
 
 class AuditEntry(Document):

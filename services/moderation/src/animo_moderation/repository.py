@@ -21,6 +21,7 @@ class DecisionRepository:
                 Index(("brand", "decided_at")),
                 Index(("brand", "action", "decided_at")),
                 Index(("brand", "published_at")),
+                Index(("brand", "source", "author_handle")),
             ],
         )
 
@@ -41,6 +42,16 @@ class DecisionRepository:
         )
         return items, await self._decisions.count(where)
 
+    async def by_author(
+        self, brand: str, source: str, handle: str, limit: int, offset: int = 0
+    ) -> list[Decision]:
+        """A brand's decisions on one account's mentions (to forget them), in id order."""
+        return await self._decisions.find(
+            {"brand": brand, "source": source, "author_handle": handle},
+            limit=limit,
+            offset=offset,
+        )
+
     async def published_between(
         self, brand: str, start: datetime, end: datetime, limit: int, offset: int
     ) -> list[Decision]:
@@ -59,7 +70,11 @@ class ReviewRepository:
         self._items = store.collection(
             "review_items",
             ReviewItem,
-            [Index(("brand", "status", "created_at")), Index(("status", "created_at"))],
+            [
+                Index(("brand", "status", "created_at")),
+                Index(("status", "created_at")),
+                Index(("brand", "source", "author_handle")),
+            ],
         )
         self._audit = store.collection(
             "audit", AuditEntry, [Index(("mention_id", "at")), Index(("brand", "at"))]
@@ -77,6 +92,16 @@ class ReviewRepository:
 
     async def add_audit(self, entry: AuditEntry) -> None:
         await self._audit.insert(entry)
+
+    async def by_author(
+        self, brand: str, source: str, handle: str, limit: int, offset: int = 0
+    ) -> list[ReviewItem]:
+        """A brand's review items on one account's mentions (to forget them), in id order."""
+        return await self._items.find(
+            {"brand": brand, "source": source, "author_handle": handle},
+            limit=limit,
+            offset=offset,
+        )
 
     async def get(self, decision_id: str) -> ReviewItem | None:
         return await self._items.get(decision_id)
