@@ -53,6 +53,16 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far: less sensitive to the machine's
+    other load than wall-clock rates, it shows what each change saved (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(samples: Sequence[float]) -> dict[str, float]:
     ordered = sorted(samples)
 
@@ -227,7 +237,7 @@ async def wait_published(base: str, expected: int, timeout: float = 120) -> floa
     return time.perf_counter() - started
 
 
-async def measure(port: int, base: str, args: argparse.Namespace) -> dict[str, Any]:
+async def measure(port: int, base: str, pid: int, args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     total = args.batches * 1000
     items = corpus(0, total + 2000 + args.singles, seed=args.seed)
@@ -239,7 +249,7 @@ async def measure(port: int, base: str, args: argparse.Namespace) -> dict[str, A
     batches = [
         post("/v1/mentions", {"mentions": rest[n : n + 1000]}) for n in range(0, total, 1000)
     ]
-    before = load()
+    before, cpu = load(), cpu_seconds(pid)
     run = await drive(port, batches, 2)
     results["batch"] = {
         "mentions": total,
@@ -253,11 +263,14 @@ async def measure(port: int, base: str, args: argparse.Namespace) -> dict[str, A
     }
     expected += run.accepted
     drained = await wait_published(base, expected)
+    cpu = cpu_seconds(pid) - cpu
+    # Until published: the outbox relay's work is part of each mention's cost.
+    results["batch"]["ingest_cpu_us_per_mention"] = round(cpu / total * 1e6, 1)
     results["batch"]["all_published_after_s"] = round(run.elapsed + drained, 2)
     results["batch"]["published_per_second"] = round(run.accepted / (run.elapsed + drained))
 
     singles = [post("/v1/mentions", item) for item in rest[total : total + args.singles]]
-    before = load()
+    before, cpu = load(), cpu_seconds(pid)
     run = await drive(port, singles, args.concurrency)
     results["single"] = {
         "requests": len(singles),
@@ -268,6 +281,8 @@ async def measure(port: int, base: str, args: argparse.Namespace) -> dict[str, A
         "load_after": load(),
     }
     await wait_published(base, expected + run.accepted)
+    cpu = cpu_seconds(pid) - cpu
+    results["single"]["ingest_cpu_us_per_request"] = round(cpu / len(singles) * 1e6, 1)
 
     run = await drive(port, batches[:3], 1)
     results["duplicate_batch"] = {
@@ -298,7 +313,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
             try:
                 wait_ready(base, ingest)
                 conditions = setup_brand(base, args.queries)
-                figures = await measure(port, base, args)
+                figures = await measure(port, base, ingest.pid, args)
             finally:
                 stop_process(ingest)  # type: ignore[arg-type]
     finally:

@@ -23,11 +23,15 @@ _CORRELATION = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 _bearer = HTTPBearer(auto_error=False)
 
 
-def require_key(
+async def require_key(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
-    """Every /v1 route: a valid `Authorization: Bearer <key>` or a 401 that says what is wrong."""
+    """Every /v1 route: a valid `Authorization: Bearer <key>` or a 401 that says what is wrong.
+
+    `async` although it never awaits: FastAPI runs a plain `def` dependency on a worker
+    thread, a hop (and a GIL hand-over) on every request for a comparison of two strings.
+    """
     if credentials is None:
         raise HTTPException(
             401,

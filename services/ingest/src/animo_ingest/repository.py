@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,6 +17,8 @@ class MentionRepository:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+        self._waiting: list[tuple[Changes, asyncio.Future[None]]] = []
+        self._committer: asyncio.Task[None] | None = None
         store = runtime.store
         self._mentions = store.collection(
             "mentions",
@@ -46,7 +49,38 @@ class MentionRepository:
         changes.insert_if_absent(self._engagement, record)
 
     async def commit(self, changes: Changes) -> None:
-        await self._runtime.publish(changes)
+        """Store a request's changes; requests arriving meanwhile share the next transaction.
+
+        Group commit: under many concurrent single-mention requests, one transaction (and
+        one trip to the store's thread) for all that queued up while the previous one ran,
+        instead of one each. Each caller still returns only once its own changes are stored,
+        and sees the error if that transaction fails.
+        """
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((changes, done))
+        if self._committer is None or self._committer.done():
+            # A task of its own, so a cancelled request never strands the others' changes.
+            self._committer = asyncio.create_task(self._commit_waiting())
+        await done
+
+    async def _commit_waiting(self) -> None:
+        while self._waiting:
+            group, self._waiting = self._waiting, []
+            merged = Changes()
+            for changes, _ in group:
+                merged.operations.extend(changes.operations)
+                merged.processed.extend(changes.processed)
+                merged.outbox.extend(changes.outbox)
+            try:
+                await self._runtime.publish(merged)
+            except Exception as error:
+                for _, done in group:
+                    if not done.done():
+                        done.set_exception(error)
+            else:
+                for _, done in group:
+                    if not done.done():
+                        done.set_result(None)
 
     async def get(self, mention_id: str) -> MentionRecord | None:
         return await self._mentions.get(mention_id)
