@@ -108,6 +108,11 @@ class MentionRecord(Document):
     duplicate_of: str | None = None
     fingerprint: str | None = Field(default=None, description="Exact-duplicate key of the text.")
     simhash: str | None = Field(default=None, description="64-bit SimHash, hex (16 digits).")
+    erased_at: datetime | None = Field(
+        default=None,
+        description="Set when the author asked to be forgotten (`member.erased`): the text, "
+        "author and links are blanked; the mention still counts and still dedupes a replay.",
+    )
 
 
 class MentionPage(BaseModel):
@@ -188,3 +193,6 @@ class EngagementRecord(Document):
     handle: str
     occurred_at: datetime
     received_at: datetime
+    erased_at: datetime | None = Field(
+        default=None, description="Set when the member was forgotten: the handle is blanked."
+    )

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 from animo_shared.runtime import Runtime
-from animo_shared.store import Changes, Index, Range
+from animo_shared.store import Changes, Collection, Document, Index, Range
 
 from .models import EngagementRecord, FingerprintRecord, MentionRecord
+
+D = TypeVar("D", bound=Document)
+_PAGE = 500
+
+
+async def _every(collection: Collection[D], where: Mapping[str, Any]) -> list[D]:
+    """All matching documents, a page at a time in id order."""
+    found: list[D] = []
+    while True:
+        page = await collection.find(where, order_by="id", limit=_PAGE, offset=len(found))
+        found.extend(page)
+        if len(page) < _PAGE:
+            return found
 
 
 class MentionRepository:
@@ -23,11 +37,18 @@ class MentionRepository:
         self._mentions = store.collection(
             "mentions",
             MentionRecord,
-            [Index(("brand", "published_at")), Index(("received_at",))],
+            [
+                Index(("brand", "published_at")),
+                Index(("received_at",)),
+                # Erasure finds a person's mentions by the identity crm names.
+                Index(("brand", "source", "author_handle")),
+            ],
         )
         self._fingerprints = store.collection("fingerprints", FingerprintRecord)
         self._engagement = store.collection(
-            "engagement", EngagementRecord, [Index(("brand", "occurred_at"))]
+            "engagement",
+            EngagementRecord,
+            [Index(("brand", "occurred_at")), Index(("brand", "source", "handle"))],
         )
 
     async def mentions(self, ids: Sequence[str]) -> dict[str, MentionRecord]:
@@ -81,6 +102,28 @@ class MentionRepository:
                 for _, done in group:
                     if not done.done():
                         done.set_result(None)
+
+    # --- erasure ----------------------------------------------------------------
+
+    async def mentions_by(self, brand: str, source: str, handle: str) -> list[MentionRecord]:
+        """Every mention of a brand by one author on one source."""
+        where = {"brand": brand, "source": source, "author_handle": handle}
+        return await _every(self._mentions, where)
+
+    async def engagements_by(self, brand: str, source: str, handle: str) -> list[EngagementRecord]:
+        """Every engagement event of a brand by one member identity."""
+        return await _every(self._engagement, {"brand": brand, "source": source, "handle": handle})
+
+    def stage_replace_mention(self, changes: Changes, record: MentionRecord) -> None:
+        changes.put(self._mentions, record)
+
+    def stage_forget_fingerprint(self, changes: Changes, fingerprint_id: str) -> None:
+        changes.delete(self._fingerprints, fingerprint_id)
+
+    def stage_replace_engagement(self, changes: Changes, record: EngagementRecord) -> None:
+        changes.put(self._engagement, record)
+
+    # --- reads for the API --------------------------------------------------------
 
     async def get(self, mention_id: str) -> MentionRecord | None:
         return await self._mentions.get(mention_id)
