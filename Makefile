@@ -59,15 +59,15 @@ schemas: install ## Regenerate the committed JSON Schemas of every event
 
 bench: install ## Every benchmark; figures written to benchmarks/results/
 	@$(VENV)/bin/python -m benchmarks
+	@$(VENV)/bin/python -m benchmarks.ingest
 	@$(VENV)/bin/python -m animo_ingest.query.bench
 	@$(VENV)/bin/python -m animo_moderation.bench
 	@$(VENV)/bin/python -m benchmarks.reporting
 	@$(VENV)/bin/python -m animo_publisher.bench
 
-bench-ingest: install ## Ingest: HTTP batches, consumer throughput, query matching, text cleaning
-	@$(VENV)/bin/python -m benchmarks
+bench-ingest: install ## Ingest: batch and single-mention HTTP rates with p50/p99, query matching
+	@$(VENV)/bin/python -m benchmarks.ingest
 	@$(VENV)/bin/python -m animo_ingest.query.bench
-	@$(VENV)/bin/python -m animo_ingest.text
 
 eval-moderation: install ## Moderation quality on ../shared/data/moderation; results in benchmarks/results/
 	@$(VENV)/bin/python -m animo_moderation.evaluate
