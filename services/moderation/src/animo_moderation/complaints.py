@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from animo_moderation.complaint_patterns import CLEARED, PROBLEMS, TOPIC_WORDS, TRIGGERS
+from animo_moderation.complaint_scorer import features, scorer
 from animo_moderation.normalise import Normalised
 
 TOPICS = (
@@ -67,7 +68,28 @@ _TOPIC = {
 
 
 def detect_complaint(norm: Normalised, lang: str, sentiment: float) -> Complaint | None:
-    """The complaint a text makes, if any, from its problems or its negative topic words."""
+    """The complaint a text makes, if any: from its problems or its negative topic words, else
+    from the trained scorer (complaint_scorer.py) when it is sure enough."""
+    found = by_patterns(norm, lang, sentiment)
+    if found is not None:
+        return found
+    model = scorer()
+    if model is None:
+        return None
+    words = norm.key.split()
+    if model.probability(words, sentiment) < model.threshold:
+        return None
+    feats = features(words, sentiment)
+    starts = norm.key_starts
+    evidence = [
+        _original(norm, *norm.to_view(starts[i], starts[i] + len(words[i])))
+        for i in model.evidence(words)
+    ]
+    return Complaint(topic=model.topic(feats), evidence=(f"scorer:{model.version}", *evidence))
+
+
+def by_patterns(norm: Normalised, lang: str, sentiment: float) -> Complaint | None:
+    """The complaint the patterns see: its problems, or its topic words in a negative text."""
     codes = (lang,) if lang in _PROBLEM else tuple(_PROBLEM)
     armed: set[tuple[str, str]] = set()
     for _, pairs in _ARMING.iter(norm.text):

@@ -10,8 +10,10 @@ and a held-out half, never tuned on; both are reported, and the full set.
 The false-positive rate that matters is on the non-hateful cases without an insult
 (counter-speech, quotes, negation, neutral and positive mentions of a group, homonyms,
 reclaimed slurs). MLMA tweets (real posts, noisy labels) and the complaint set shipped in
-`evaldata/` are reported too (its header says which of its splits is still unseen). Results go
-to a JSON file and a table on stdout.
+`evaldata/` are reported too (its header says which of its splits is still unseen), and how
+often posts of the public suites that are no customer messages are taken for complaints (on
+the three quarters the complaint scorer never trained on). Results go to a JSON file and a
+table on stdout.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from animo_moderation.complaint_scorer import in_training_quarter
 from animo_moderation.rules import RULESET_VERSION, analyse
 from animo_shared.events import Category, ModerationAction
 
@@ -105,8 +108,11 @@ def score_hatecheck(lang: str, path: Path) -> dict[str, Any]:
     clean: dict[str, Tally] = defaultdict(Tally)
     functionality: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     categories: dict[str, Counter[str]] = defaultdict(Counter)
+    complaints = Tally()
     for row, half in zip(rows, halves, strict=True):
         verdict = analyse(row["test_case"], lang)
+        if not in_training_quarter(row["test_case"]):
+            complaints.add(False, verdict.complaint is not None)
         hateful = row["label_gold"] == "hateful"
         found = {f.category.value for f in verdict.findings}
         flagged = Category.HATE.value in found
@@ -126,6 +132,7 @@ def score_hatecheck(lang: str, path: Path) -> dict[str, Any]:
         "hate": {half: hate[half].report() for half in HALVES},
         "action": {half: action[half].report() for half in HALVES},
         "fpr_clean_non_hateful": {half: clean[half].report()["fpr"] for half in HALVES},
+        "complaint_rate_unseen": complaints.report()["fpr"],
         "categories": {label: dict(counts) for label, counts in categories.items()},
         "functionality": {
             name: {
@@ -146,9 +153,12 @@ def score_mlma(lang: str, path: Path) -> dict[str, Any]:
     toxic, hateful = Tally(), Tally()
     detected: Counter[str] = Counter()
     categories: dict[str, Counter[str]] = defaultdict(Counter)
+    complaints = Tally()
     for row in _read(path):
         labels = set(row["sentiment"].split("_"))
         verdict = analyse(row["tweet"])  # language detected, as in production
+        if not in_training_quarter(row["tweet"]):
+            complaints.add(False, verdict.complaint is not None)
         detected[verdict.language] += 1
         found = {f.category.value for f in verdict.findings if ":profanity:" not in f.rule}
         is_toxic = labels != {"normal"}
@@ -158,6 +168,7 @@ def score_mlma(lang: str, path: Path) -> dict[str, Any]:
     total = sum(detected.values())
     return {
         "toxic_any_finding": toxic.report(),
+        "complaint_rate_unseen": complaints.report()["fpr"],
         "hateful_hate_finding": hateful.report(),
         "language_accuracy": round(detected[lang] / total, 3) if total else 0.0,
         "categories": {label: dict(counts) for label, counts in categories.items()},
@@ -218,6 +229,7 @@ def _print(results: dict[str, Any]) -> None:
             print(f"      {name:<22} {rates}        {by_half['full']['action_rate']:5.2f}")
         for label, counts in suite["categories"].items():
             print(f"    categories on {label}: {dict(sorted(counts.items()))}")
+        print(f"    taken for complaints (unseen 3/4): {suite['complaint_rate_unseen']:.3f}")
     for lang, mlma in results["mlma"].items():
         t, h = mlma["toxic_any_finding"], mlma["hateful_hate_finding"]
         print(f"\nMLMA {lang.upper()} (language detected: accuracy {mlma['language_accuracy']})")
@@ -229,6 +241,7 @@ def _print(results: dict[str, Any]) -> None:
         )
         for label, counts in mlma["categories"].items():
             print(f"    categories on {label}: {dict(sorted(counts.items()))}")
+        print(f"    taken for complaints (unseen 3/4): {mlma['complaint_rate_unseen']:.3f}")
     print("\nComplaints (own labelled set)     P      R     F1   topic  sentiment  not-allowed")
     for lang, by_half in results["complaints"].items():
         for half, r in by_half.items():
