@@ -168,7 +168,7 @@ async def test_a_verified_email_seen_twice_merges_and_the_directory_follows(
         2 * 2 ** (-1 / 720) + 5, abs=1e-4
     )
     assert member.emails == ["dana@example.org"]
-    assert {(i.source, i.handle) for i in member.identities} == {
+    assert {(i.source, i.handle) for i in member.accounts} == {
         ("twitter", "dana"),
         ("shop", "dana42"),
     }

@@ -14,7 +14,7 @@ from . import scoring
 from .audience import select
 from .components import Components
 from .members import Refused, UnknownMember
-from .models import Member, MergeRecord, Outreach, OutreachStatus, TimelineEntry
+from .models import Member, MemberView, MergeRecord, Outreach, OutreachStatus, TimelineEntry
 from .scoring import TIERS, TierSettings
 from .segments import Filter, FilterError, parse
 
@@ -30,7 +30,7 @@ class _Strict(BaseModel):
 
 
 class MemberPage(BaseModel):
-    items: list[Member]
+    items: list[MemberView]
     total: int
 
 
@@ -40,7 +40,7 @@ class TimelinePage(BaseModel):
 
 
 class Profile(BaseModel):
-    member: Member
+    member: MemberView
     aliases: list[str] = Field(description="Member ids merged into this one, itself first.")
     love_now: float = Field(description="Love decayed from the last activity to now.")
     timeline: list[TimelineEntry] = Field(description="The newest entries (see /timeline).")
@@ -132,7 +132,6 @@ async def press_list(
     repository = components(request).repository
     kinds = [kind] if kind else ["press", "blogger"]
     items = [m for k in kinds for m in await repository.outreach(brand, k, limit=5000)]
-    items = [m for m in items if m.status == "active"]
     if status is not None:
         items = [m for m in items if m.outreach is not None and m.outreach.status is status]
     items.sort(key=lambda m: (-m.influence, m.id))
@@ -147,7 +146,7 @@ async def get_member(request: Request, member_id: str) -> Profile:
     timeline = await c.repository.member_timeline(aliases, limit=20)
     notes = await c.repository.member_timeline(aliases, limit=5, kind="note")
     return Profile(
-        member=member,
+        member=await c.repository.view(member),
         aliases=aliases,
         love_now=round(scoring.love_now(member.love, member.love_at, utcnow()), 4),
         timeline=timeline,
@@ -175,12 +174,11 @@ async def get_timeline(
 
 
 @router.patch("/members/{member_id}", summary="Set a member's tags and consents")
-async def update_member(request: Request, member_id: str, body: MemberUpdate) -> Member:
+async def update_member(request: Request, member_id: str, body: MemberUpdate) -> MemberView:
     consents = {str(k): v for k, v in body.consents.items()} if body.consents else None
-    found: Member = await _call(
-        components(request).admin.update(member_id, tags=body.tags, consents=consents)
-    )
-    return found
+    c = components(request)
+    found: Member = await _call(c.admin.update(member_id, tags=body.tags, consents=consents))
+    return await c.repository.view(found)
 
 
 @router.post("/members/{member_id}/notes", status_code=201, summary="Note something about a member")
@@ -192,15 +190,20 @@ async def add_note(request: Request, member_id: str, body: NoteIn) -> TimelineEn
 
 
 @router.post("/members/{member_id}/merge", summary="Link another member into this one")
-async def merge(request: Request, member_id: str, body: LinkIn) -> Member:
-    found: Member = await _call(components(request).admin.merge(member_id, body.member_id))
-    return found
+async def merge(request: Request, member_id: str, body: LinkIn) -> MemberView:
+    c = components(request)
+    found: Member = await _call(c.admin.merge(member_id, body.member_id))
+    return await c.repository.view(found)
 
 
 @router.post("/members/{member_id}/unmerge", summary="Undo a merge: the other member returns")
-async def unmerge(request: Request, member_id: str, body: LinkIn) -> dict[str, Member]:
-    survivor, restored = await _call(components(request).admin.unmerge(member_id, body.member_id))
-    return {"member": survivor, "restored": restored}
+async def unmerge(request: Request, member_id: str, body: LinkIn) -> dict[str, MemberView]:
+    c = components(request)
+    survivor, restored = await _call(c.admin.unmerge(member_id, body.member_id))
+    return {
+        "member": await c.repository.view(survivor),
+        "restored": await c.repository.view(restored),
+    }
 
 
 @router.get("/members/{member_id}/merges", summary="A member's merge history")
@@ -214,16 +217,18 @@ async def merges(request: Request, member_id: str) -> list[MergeRecord]:
 
 
 @router.put("/members/{member_id}/outreach", summary="Put a member on the press list, or move it")
-async def set_outreach(request: Request, member_id: str, body: OutreachIn) -> Member:
+async def set_outreach(request: Request, member_id: str, body: OutreachIn) -> MemberView:
     outreach = Outreach(**body.model_dump(), updated_at=utcnow())
-    found: Member = await _call(components(request).admin.set_outreach(member_id, outreach))
-    return found
+    c = components(request)
+    found: Member = await _call(c.admin.set_outreach(member_id, outreach))
+    return await c.repository.view(found)
 
 
 @router.delete("/members/{member_id}/outreach", summary="Take a member off the press list")
-async def clear_outreach(request: Request, member_id: str) -> Member:
-    found: Member = await _call(components(request).admin.set_outreach(member_id, None))
-    return found
+async def clear_outreach(request: Request, member_id: str) -> MemberView:
+    c = components(request)
+    found: Member = await _call(c.admin.set_outreach(member_id, None))
+    return await c.repository.view(found)
 
 
 @router.get("/members/{member_id}/export", summary="GDPR: everything kept about a member")

@@ -16,7 +16,7 @@ from animo_shared.events import BRAND_PATTERN, utcnow
 
 from .api import MemberPage, Sort, components, parse_filter
 from .audience import matching, select
-from .models import Member, Segment
+from .models import MemberView, Segment
 from .segments import Filter
 
 router = APIRouter(prefix="/v1", tags=["segments"])
@@ -143,7 +143,7 @@ CSV_COLUMNS = (
 )
 
 
-def _row(member: Member) -> list[str]:
+def _row(member: MemberView) -> list[str]:
     return [
         member.id,
         member.handle,
@@ -156,7 +156,7 @@ def _row(member: Member) -> list[str]:
         f"{member.sentiment:g}",
         str(member.mentions),
         " ".join(member.languages),
-        " ".join(sorted({i.source for i in member.identities})),
+        " ".join(sorted({a.source for a in member.accounts})),
         " ".join(member.tags),
         str(member.consents.marketing).lower(),
         str(member.consents.rewards).lower(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from .models import Member
+from .models import MemberView
 from .repository import CrmRepository
 from .segments import Filter
 
@@ -18,7 +18,7 @@ async def matching(
     now: datetime,
     *,
     descending: bool = True,
-) -> AsyncIterator[Member]:
+) -> AsyncIterator[MemberView]:
     async for member in repository.scan(brand, sort, descending=descending):
         if where is None or where.matches(member, now):
             yield member
@@ -34,14 +34,14 @@ async def select(
     offset: int,
     now: datetime,
     descending: bool = True,
-) -> tuple[list[Member], int]:
+) -> tuple[list[MemberView], int]:
     """One page of members best first, and how many match in all."""
     if where is None:
-        items = await repository.ranked(
-            brand, sort, limit=limit, offset=offset, descending=descending
+        items = await repository.views(
+            await repository.ranked(brand, sort, limit=limit, offset=offset, descending=descending)
         )
         return items, await repository.count_active(brand)
-    page: list[Member] = []
+    page: list[MemberView] = []
     total = 0
     async for member in matching(repository, brand, sort, where, now, descending=descending):
         if offset <= total < offset + limit:

@@ -39,8 +39,8 @@ class MemberDirectory:
         return [member.id, *(i for i in member.identity_ids if i != member.id)]
 
     async def consents(self, member_id: str) -> Consents:
-        member = await self.repository.member(member_id)
-        return Consents() if member is None else member.consents
+        profile = await self.repository.profile(member_id)
+        return Consents() if profile is None else profile.consents
 
     async def exists(self, member_id: str) -> bool:
         member = await self.repository.member(member_id)

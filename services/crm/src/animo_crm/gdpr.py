@@ -10,7 +10,7 @@ from animo_shared.store import Changes
 
 from .erasure import ErasureParticipant
 from .members import MemberAdmin
-from .models import ErasureRecord, IdentityDoc
+from .models import Account, ErasureRecord, Member
 from .service import announce
 
 # Erasing a member with a longer timeline than this is refused rather than done in part.
@@ -23,11 +23,10 @@ class Gdpr:
         self.repository = admin.repository
         self.participants = participants
 
-    async def _parts(self, member_id: str) -> tuple[Any, list[str], dict[str, IdentityDoc]]:
+    async def _parts(self, member_id: str) -> tuple[Member, list[str], list[Account]]:
         member = await self.admin.get(member_id)
         aliases = [member.id, *(i for i in member.identity_ids if i != member.id)]
-        identities = await self.repository.identities_by_id(member.identity_ids)
-        return member, aliases, identities
+        return member, aliases, member.accounts
 
     async def export(self, member_id: str) -> dict[str, Any]:
         """The profile, identities, verified emails, merges and the whole timeline."""
@@ -37,9 +36,11 @@ class Gdpr:
         merges = []
         for alias in aliases:
             merges.extend(await self.repository.merge_history(alias))
+        profiles = await self.repository.profiles.get_many(aliases)
         return {
             "member": member.model_dump(mode="json"),
-            "identities": [i.model_dump(mode="json") for i in identities.values()],
+            "profiles": [p.model_dump(mode="json") for p in profiles.values()],
+            "identities": [a.model_dump(mode="json") for a in identities],
             "merges": [m.model_dump(mode="json") for m in {m.id: m for m in merges}.values()],
             "timeline": [e.model_dump(mode="json") for e in timeline],
         }
@@ -51,17 +52,17 @@ class Gdpr:
         changes = Changes()
         entries = 0
         for alias in aliases:
-            for entry in await self.repository.timeline.find(
-                {"member_id": alias}, limit=MAX_ENTRIES
-            ):
-                changes.delete(self.repository.timeline, entry.id)
-                entries += 1
+            for source in (self.repository.timeline, self.repository.notes):
+                for entry in await source.find({"member_id": alias}, limit=MAX_ENTRIES):
+                    changes.delete(source, entry.id)
+                    entries += 1
         for link in await self.repository.emails_of(aliases):
             changes.delete(self.repository.emails, link.id)
         for alias in aliases:
             for merge in await self.repository.merge_history(alias):
                 changes.delete(self.repository.merges, merge.id)
             changes.delete(self.repository.identities, alias)
+            changes.delete(self.repository.profiles, alias)
             changes.delete(self.repository.members, alias)
         record = ErasureRecord(
             id=derive_id("erasure", member.id, now.isoformat()),
@@ -80,9 +81,7 @@ class Gdpr:
             MemberErased(
                 member_id=member.id,
                 brand=member.brand,
-                identities=tuple(
-                    Identity(source=i.source, handle=i.handle) for i in identities.values()
-                ),
+                identities=tuple(Identity(source=a.source, handle=a.handle) for a in identities),
                 erased_at=now,
             ),
             event_id=derive_id("member.erased", record.id),

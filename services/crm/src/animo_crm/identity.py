@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from animo_shared.events import derive_id
 
 
+@functools.lru_cache(maxsize=65_536)
 def member_id(brand: str, source: str, handle: str) -> str:
     """The id of the member an identity was first seen as (also the identity's own id)."""
     return derive_id("member", brand, source, handle)

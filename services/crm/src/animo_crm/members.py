@@ -55,34 +55,43 @@ class MemberAdmin:
         now = self.clock()
         changes = Changes()
         values: dict[str, Any] = {}
+        profile = await self.repository.profile(member.id)
         if tags is not None:
             values["tags"] = sorted(set(tags))
         if consents is not None:
-            merged = Consents.model_validate({**member.consents.model_dump(), **consents})
+            before = profile.consents if profile else Consents()
+            merged = Consents.model_validate({**before.model_dump(), **consents})
             values["consents"] = merged.model_dump()
             # Consent changes stay on the timeline: who may be contacted is audited.
             self._entry(changes, member, "consent", now, {"consents": values["consents"]})
-        if not values:
-            return member
-        self.repository.set_fields(changes, member.id, values)
-        await self.commit(changes)
-        return await self.get(member.id)
+        if values:
+            self.repository.set_profile(changes, member, values)
+            await self.commit(changes)
+        return member
 
     async def add_note(self, member_id: str, text: str, author: str | None) -> TimelineEntry:
         member = await self.get(member_id)
         now = self.clock()
         changes = Changes()
-        entry = self._entry(changes, member, "note", now, {"text": text, "author": author})
-        changes.increment(self.repository.members, member.id, inc={"notes": 1})
+        entry = TimelineEntry(
+            id=timeline_id("note", member.id, str(uuid.uuid4())),
+            brand=member.brand,
+            member_id=member.id,
+            kind="note",
+            at=now,
+            summary={"text": text, "author": author},
+        )
+        changes.insert_if_absent(self.repository.notes, entry)
+        self.repository.set_profile(changes, member, {}, inc={"notes": 1})
         await self.commit(changes)
         return entry
 
     async def set_outreach(self, member_id: str, outreach: Outreach | None) -> Member:
         member = await self.get(member_id)
         changes = Changes()
-        self.repository.set_fields(
+        self.repository.set_profile(
             changes,
-            member.id,
+            member,
             {
                 "outreach": outreach.model_dump() if outreach else None,
                 "outreach_kind": outreach.kind if outreach else None,
@@ -92,7 +101,7 @@ class MemberAdmin:
             summary = {"kind": outreach.kind, "status": outreach.status.value}
             self._entry(changes, member, "outreach", outreach.updated_at, summary)
         await self.commit(changes)
-        return await self.get(member.id)
+        return member
 
     def _entry(
         self, changes: Changes, member: Member, kind: str, at: datetime, summary: dict[str, Any]
@@ -206,4 +215,4 @@ class MemberAdmin:
 
 
 def _identities(member: Member) -> tuple[Identity, ...]:
-    return tuple(Identity(source=i.source, handle=i.handle) for i in member.identities)
+    return tuple(Identity(source=a.source, handle=a.handle) for a in member.accounts)

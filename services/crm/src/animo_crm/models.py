@@ -35,13 +35,13 @@ class Activity(BaseModel):
     sentiment_count: int = 0
 
 
-class IdentityDoc(Document):
-    """One handle on one source; `id` is `member_id(brand, source, handle)`, `owner` the member now."""
+class Account(BaseModel):
+    """One identity (a handle on a source) and what it did, kept inside the member that owns it
+    now; `id` is `member_id(brand, source, handle)`, the member it was first seen as."""
 
-    brand: str
+    id: str
     source: str
     handle: str
-    owner: str
     name: str | None = None
     followers: int | None = None
     followers_at: datetime | None = None
@@ -52,12 +52,11 @@ class IdentityDoc(Document):
     activity: Activity = Field(default_factory=Activity)
 
 
-class IdentityView(BaseModel):
-    source: str
-    handle: str
-    name: str | None = None
-    followers: int | None = None
-    member_id: str = Field(description="The id this identity was first known as (an alias).")
+class IdentityDoc(Document):
+    """Which member an identity belongs to now (`id` as its account's): one read resolves it."""
+
+    brand: str
+    owner: str
 
 
 class OutreachStatus(StrEnum):
@@ -78,12 +77,9 @@ class Outreach(BaseModel):
 
 
 class Member(Document):
-    """A person in a brand's community: identities, profile, counters and scores.
-
-    Fields written by the consumer (activity, scores, identities) and by people through the
-    API (tags, consents, outreach) are disjoint, and each writer sets only its own fields, so
-    neither overwrites the other.
-    """
+    """A person in a brand's community: identities, counters and scores, written whole by the
+    consumer; what people set through the API lives in `MemberProfile`, so neither writer
+    overwrites the other."""
 
     brand: str
     status: Literal["active", "merged"] = "active"
@@ -91,8 +87,7 @@ class Member(Document):
     source: str
     handle: str
     name: str | None = None
-    identity_ids: list[str] = Field(default_factory=list)
-    identities: list[IdentityView] = Field(default_factory=list)
+    accounts: list[Account] = Field(default_factory=list)
     followers: dict[str, int] = Field(default_factory=dict)
     languages: list[str] = Field(default_factory=list)
     emails: list[str] = Field(default_factory=list)
@@ -123,11 +118,41 @@ class Member(Document):
     influence: float = 0.0
     tier: str = "newcomer"
     tier_since: datetime | None = None
+
+    @property
+    def identity_ids(self) -> list[str]:
+        """Its identities' ids: the member ids merged into it (its own first when it has one)."""
+        return [a.id for a in self.accounts]
+
+
+class MemberProfile(Document):
+    """What people set about a member through the API (`id` is the member's)."""
+
+    brand: str
     tags: list[str] = Field(default_factory=list)
     consents: Consents = Field(default_factory=Consents)
     outreach: Outreach | None = None
     outreach_kind: str | None = None
     notes: int = 0
+
+
+class MemberView(Member):
+    """A member as the API shows it: scores and identities with the profile people keep."""
+
+    tags: list[str] = Field(default_factory=list)
+    consents: Consents = Field(default_factory=Consents)
+    outreach: Outreach | None = None
+    notes: int = 0
+
+    @classmethod
+    def of(cls, member: Member, profile: MemberProfile | None) -> MemberView:
+        view = cls.model_construct(**dict(member))
+        if profile is not None:
+            view.tags, view.consents = profile.tags, profile.consents
+            view.outreach, view.notes = profile.outreach, profile.notes
+        else:
+            view.tags, view.consents, view.outreach, view.notes = [], Consents(), None, 0
+        return view
 
 
 class TimelineEntry(Document):

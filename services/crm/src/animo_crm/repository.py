@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from animo_shared.store import Changes, Index, Range, Store
+from animo_shared.store import Changes, Collection, Index, Range, Store
+from animo_shared.store.port import InsertIfAbsent, Put
 
 from .models import (
     BrandTiers,
@@ -14,6 +15,8 @@ from .models import (
     ErasureRecord,
     IdentityDoc,
     Member,
+    MemberProfile,
+    MemberView,
     MergeRecord,
     Segment,
     TimelineEntry,
@@ -30,41 +33,11 @@ SORT_FIELDS = {
     "last_seen": "last_seen",
 }
 
-# Fields the consumer owns on a member; API writes touch the others only.
-ACTIVITY_FIELDS = (
-    "source",
-    "handle",
-    "name",
-    "identity_ids",
-    "identities",
-    "followers",
-    "languages",
-    "emails",
-    "first_seen",
-    "last_seen",
-    "mentions",
-    "allowed",
-    "hidden",
-    "reviewed",
-    "escalated",
-    "engagements",
-    "echoes",
-    "reach",
-    "love",
-    "love_at",
-    "love_rank",
-    "love_level",
-    "sentiment",
-    "sentiment_count",
-    "engagement",
-    "relevance",
-    "influence",
-    "tier",
-    "tier_since",
-    "status",
-    "merged_into",
-    "separate_from",
-)
+
+def _plain_dump(doc: Member | IdentityDoc) -> dict[str, Any]:
+    """Members and identities hold no enums or tuples: their dump is already what both
+    backends store, so the hot path skips the store's generic conversion walk."""
+    return doc.model_dump(mode="python")
 
 
 class CrmRepository:
@@ -73,15 +46,19 @@ class CrmRepository:
         self.members = store.collection(
             "members",
             Member,
-            [Index(("brand", "status", SORT_FIELDS[name])) for name in SORT_FIELDS]
-            + [Index(("brand", "status", "tier")), Index(("brand", "outreach_kind"))],
+            [Index(("brand", "status", SORT_FIELDS[name])) for name in SORT_FIELDS],
+        )
+        self.profiles = store.collection(
+            "profiles", MemberProfile, [Index(("brand", "outreach_kind"))]
         )
         self.identities = store.collection("identities", IdentityDoc, [Index(("owner",))])
         self.timeline = store.collection(
             "timeline",
             TimelineEntry,
-            [Index(("member_id", "at")), Index(("member_id", "kind", "at"))],
+            [Index(("member_id", "at"))],
         )
+        # Notes apart from the busy timeline: the profile shows the latest without a scan.
+        self.notes = store.collection("notes", TimelineEntry, [Index(("member_id", "at"))])
         self.emails = store.collection("emails", EmailLink, [Index(("identity_id",))])
         self.merges = store.collection(
             "merges", MergeRecord, [Index(("member_id", "merged_at")), Index(("merged_id",))]
@@ -94,6 +71,16 @@ class CrmRepository:
 
     async def member(self, member_id: str) -> Member | None:
         return await self.members.get(member_id)
+
+    async def profile(self, member_id: str) -> MemberProfile | None:
+        return await self.profiles.get(member_id)
+
+    async def view(self, member: Member) -> MemberView:
+        return MemberView.of(member, await self.profiles.get(member.id))
+
+    async def views(self, members: Sequence[Member]) -> list[MemberView]:
+        profiles = await self.profiles.get_many([m.id for m in members]) if members else {}
+        return [MemberView.of(m, profiles.get(m.id)) for m in members]
 
     async def members_by_id(self, ids: Sequence[str]) -> dict[str, Member]:
         return await self.members.get_many(sorted(set(ids))) if ids else {}
@@ -126,12 +113,12 @@ class CrmRepository:
 
     async def scan(
         self, brand: str, sort: str, *, descending: bool = True, page: int = 500
-    ) -> AsyncIterator[Member]:
-        """Every active member of a brand, ordered by `sort`, read a page at a time."""
+    ) -> AsyncIterator[MemberView]:
+        """Every active member of a brand with its profile, ordered by `sort`, a page at a time."""
         offset = 0
         while True:
             chunk = await self.ranked(brand, sort, limit=page, offset=offset, descending=descending)
-            for member in chunk:
+            for member in await self.views(chunk):
                 yield member
             if len(chunk) < page:
                 return
@@ -140,10 +127,16 @@ class CrmRepository:
     async def count_active(self, brand: str) -> int:
         return await self.members.count({"brand": brand, "status": "active"})
 
-    async def outreach(self, brand: str, kind: str, limit: int) -> list[Member]:
-        return await self.members.find(
+    async def outreach(self, brand: str, kind: str, limit: int) -> list[MemberView]:
+        profiles = await self.profiles.find(
             {"brand": brand, "outreach_kind": kind}, order_by="outreach_kind", limit=limit
         )
+        members = await self.members_by_id([p.id for p in profiles])
+        return [
+            MemberView.of(members[p.id], p)
+            for p in profiles
+            if p.id in members and members[p.id].status == "active"
+        ]
 
     async def member_timeline(
         self,
@@ -154,26 +147,47 @@ class CrmRepository:
         kind: str | None = None,
         before: datetime | None = None,
     ) -> list[TimelineEntry]:
-        """Newest first across a member's aliases: each alias's head, merged, then sliced."""
+        """Newest first across a member's aliases and notes: each source's head, merged, sliced."""
+        sources = [self.notes] if kind == "note" else [self.timeline, self.notes]
         entries: list[TimelineEntry] = []
         for alias in member_ids:
-            where: dict[str, Any] = {"member_id": alias}
-            if kind is not None:
-                where["kind"] = kind
-            entries.extend(
-                await self.timeline.find(
-                    where,
-                    range=Range("at", end=before) if before else None,
-                    order_by="at",
-                    descending=True,
-                    limit=limit + offset,
-                )
-            )
+            for source in sources:
+                entries.extend(await self._head(source, alias, limit + offset, kind, before))
         entries.sort(key=lambda e: (e.at, e.id), reverse=True)
         return entries[offset : offset + limit]
 
+    async def _head(
+        self,
+        source: Collection[TimelineEntry],
+        alias: str,
+        wanted: int,
+        kind: str | None,
+        before: datetime | None,
+    ) -> list[TimelineEntry]:
+        """The newest `wanted` entries of one alias in one source (of one kind: read in pages)."""
+        found: list[TimelineEntry] = []
+        offset = 0
+        page = wanted if kind is None else max(wanted, 500)
+        while True:
+            chunk = await source.find(
+                {"member_id": alias},
+                range=Range("at", end=before) if before else None,
+                order_by="at",
+                descending=True,
+                limit=page,
+                offset=offset,
+            )
+            found.extend(e for e in chunk if kind is None or e.kind == kind)
+            if len(found) >= wanted or len(chunk) < page:
+                return found[:wanted]
+            offset += page
+
     async def timeline_size(self, member_ids: Sequence[str]) -> int:
-        return sum([await self.timeline.count({"member_id": alias}) for alias in member_ids])
+        total = 0
+        for alias in member_ids:
+            total += await self.timeline.count({"member_id": alias})
+            total += await self.notes.count({"member_id": alias})
+        return total
 
     async def merge_history(self, member_id: str) -> list[MergeRecord]:
         made = await self.merges.find({"member_id": member_id}, order_by="merged_at", limit=1000)
@@ -200,19 +214,40 @@ class CrmRepository:
 
     # --- writes (into a batch) ----------------------------------------------
 
+    def save_member(self, changes: Changes, member: Member) -> None:
+        changes.operations.append(Put(self.members.name, member.id, _plain_dump(member)))
+
     def save_identity(self, changes: Changes, identity: IdentityDoc) -> None:
-        changes.put(self.identities, identity)
+        changes.operations.append(Put(self.identities.name, identity.id, _plain_dump(identity)))
 
-    def save_activity(self, changes: Changes, member: Member) -> None:
-        """Write the consumer-owned fields only (creating the member if new)."""
-        values = member.model_dump(mode="python", include=set(ACTIVITY_FIELDS))
-        changes.increment(self.members, member.id, set=values, on_insert={"brand": member.brand})
-
-    def set_fields(self, changes: Changes, member_id: str, values: dict[str, Any]) -> None:
-        changes.increment(self.members, member_id, set=values)
+    def set_profile(
+        self,
+        changes: Changes,
+        member: Member,
+        values: dict[str, Any],
+        inc: dict[str, int] | None = None,
+    ) -> None:
+        changes.increment(
+            self.profiles, member.id, set=values, inc=inc, on_insert={"brand": member.brand}
+        )
 
     def add_timeline(self, changes: Changes, entry: TimelineEntry) -> None:
         changes.insert_if_absent(self.timeline, entry)
+
+    def record(
+        self,
+        changes: Changes,
+        entry_id: str,
+        brand: str,
+        member_id: str,
+        kind: str,
+        at: datetime,
+        summary: dict[str, Any],
+    ) -> None:
+        """A consumer's timeline entry, written once per id; `summary` holds plain JSON values
+        (the hot path skips building and dumping a model per event)."""
+        doc = {"brand": brand, "member_id": member_id, "kind": kind, "at": at, "summary": summary}
+        changes.operations.append(InsertIfAbsent(self.timeline.name, entry_id, doc))
 
     def link_email(self, changes: Changes, link: EmailLink) -> None:
         changes.insert_if_absent(self.emails, link)

@@ -97,14 +97,20 @@ def relevance(activity: Activity) -> float:
     return about_brand * max(0.0, 1.0 - hidden)
 
 
-def scores(activity: Activity, followers: int) -> MemberScores:
+def score_values(activity: Activity, followers: int) -> tuple[float, float, float, float]:
+    """(reach, love, sentiment, influence), rounded as stored: tiers are decided on these."""
     r = reach(followers)
-    return MemberScores(
-        reach=round(r, 4),
-        love=round(activity.love, 4),
-        sentiment=round(sentiment(activity), 4),
-        influence=round(r * engagement(activity) * relevance(activity), 4),
+    return (
+        round(r, 4),
+        round(activity.love, 4),
+        round(sentiment(activity), 4),
+        round(r * engagement(activity) * relevance(activity), 4),
     )
+
+
+def scores(activity: Activity, followers: int) -> MemberScores:
+    r, love, feeling, influence = score_values(activity, followers)
+    return MemberScores(reach=r, love=love, sentiment=feeling, influence=influence)
 
 
 class TierSettings(BaseModel):
@@ -133,15 +139,21 @@ TIERS = ("detractor_at_risk", "influencer", "advocate", "active", "newcomer")
 
 
 def tier_of(s: MemberScores, scored_mentions: int, settings: TierSettings) -> str:
+    return tier_of_values(s.love, s.sentiment, s.influence, scored_mentions, settings)
+
+
+def tier_of_values(
+    love: float, feeling: float, influence: float, scored_mentions: int, settings: TierSettings
+) -> str:
     if (
         scored_mentions >= settings.detractor_min_mentions
-        and s.sentiment <= settings.detractor_sentiment
+        and feeling <= settings.detractor_sentiment
     ):
         return "detractor_at_risk"
-    if s.influence >= settings.influencer_influence:
+    if influence >= settings.influencer_influence:
         return "influencer"
-    if s.love >= settings.advocate_love and s.sentiment >= settings.advocate_sentiment:
+    if love >= settings.advocate_love and feeling >= settings.advocate_sentiment:
         return "advocate"
-    if s.love >= settings.active_love:
+    if love >= settings.active_love:
         return "active"
     return "newcomer"

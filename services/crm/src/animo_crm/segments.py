@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .models import Member
+from .models import MemberView
 
 NUMERIC = {
     "reach": "reach",
@@ -50,7 +50,7 @@ class Clause:
     op: str
     values: tuple[Any, ...]
 
-    def matches(self, member: Member, now: datetime) -> bool:
+    def matches(self, member: MemberView, now: datetime) -> bool:
         if self.field in NUMERIC:
             return _compare(float(getattr(member, NUMERIC[self.field])), self.op, self.values)
         if self.field in FLAGS:
@@ -63,7 +63,7 @@ class Clause:
         have: set[str] = {
             "tier": {member.tier},
             "language": set(member.languages),
-            "channel": {i.source for i in member.identities},
+            "channel": {a.source for a in member.accounts},
             "tag": set(member.tags),
         }[self.field]
         hit = bool(have & set(self.values))
@@ -92,7 +92,7 @@ class Filter:
     text: str
     clauses: tuple[Clause, ...]
 
-    def matches(self, member: Member, now: datetime) -> bool:
+    def matches(self, member: MemberView, now: datetime) -> bool:
         return all(c.matches(member, now) for c in self.clauses)
 
 

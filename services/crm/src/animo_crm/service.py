@@ -30,7 +30,7 @@ from animo_shared.store import Changes
 
 from . import scoring
 from .identity import email_key, member_id, timeline_id
-from .models import EmailLink, IdentityDoc, Member, TimelineEntry
+from .models import Account, EmailLink, Member, TimelineEntry
 from .repository import CrmRepository
 from .scoring import TierSettings
 from .workset import WorkSet
@@ -44,6 +44,19 @@ ACTION_COUNTER = {
     "escalate": "escalated",
 }
 EXCERPT = 280
+
+# pydantic caches parametrised generics weakly: without a strong reference, `Envelope[X]` is
+# rebuilt (schema and all, ~1 ms) whenever the collector has dropped it, on the hot path.
+ENVELOPES = tuple(
+    Envelope[model]  # type: ignore[valid-type]
+    for model in (
+        MemberCreated,
+        MemberMerged,
+        MemberTierChanged,
+        MemberInfluencerIdentified,
+        MemberBecameDetractor,
+    )
+)
 
 
 def announce(
@@ -87,14 +100,14 @@ def _at(data: Any) -> datetime:
     return data.occurred_at
 
 
-def _seen(identity: IdentityDoc, at: datetime) -> None:
+def _seen(identity: Account, at: datetime) -> None:
     if identity.first_seen is None or at < identity.first_seen:
         identity.first_seen = at
     if identity.last_seen is None or at > identity.last_seen:
         identity.last_seen = at
 
 
-def _language(identity: IdentityDoc, lang: str | None) -> None:
+def _language(identity: Account, lang: str | None) -> None:
     if lang and lang not in identity.languages:
         identity.languages = sorted([*identity.languages, lang])
 
@@ -137,7 +150,7 @@ class CrmService:
         found = await self.repository.timeline_entries(originals)
         identity_ids.update(entry.member_id for entry in found.values())
         work.originals = {key: entry.member_id for key, entry in found.items()}
-        await work.load_identities(identity_ids)
+        await work.load_links(identity_ids)
         await work.load_emails(emails)
         await work.load_owners()
 
@@ -227,12 +240,7 @@ class CrmService:
             entry = {"engagement_id": data.engagement_id, "kind": data.kind.value}
             if data.value is not None:
                 entry["value"] = data.value
-        self.repository.add_timeline(
-            changes,
-            TimelineEntry(
-                id=entry_id, brand=brand, member_id=identity.id, kind=kind, at=at, summary=entry
-            ),
-        )
+        self.repository.record(changes, entry_id, brand, identity.id, kind, at, entry)
         member = work.owner(identity)
         if identity.id in work.new_members:
             work.new_members.discard(identity.id)
@@ -256,32 +264,32 @@ class CrmService:
         self,
         work: WorkSet,
         changes: Changes,
-        author: IdentityDoc,
+        author: Account,
         data: MentionReceived,
         tiers: TierSettings,
         cause: str,
         now: datetime,
     ) -> None:
         """Credit the members whose words this mention carries: the copied author, the @-mentioned."""
-        echoed: list[IdentityDoc] = []
+        echoed: list[Account] = []
         if data.duplicate_of:
             original = work.originals.get(timeline_id("mention", data.duplicate_of))
-            if original is not None and original in work.identities:
-                echoed.append(work.identities[original])
+            if original is not None and original in work.accounts:
+                echoed.append(work.accounts[original])
         for handle in data.handles:
             found = work.known(data.brand, data.source, handle)
             if found is not None:
                 echoed.append(found)
-        for identity in {i.id: i for i in echoed if i.owner != author.owner}.values():
-            identity.activity.echoes += 1
-            work.identity(identity.brand, identity.source, identity.handle, data.published_at)
-            self.settle(work, changes, work.owner(identity), tiers, cause, now)
+        mine = work.owner(author).id
+        for account in {a.id: a for a in echoed if work.owner(a).id != mine}.values():
+            account.activity.echoes += 1
+            self.settle(work, changes, work.owner(account), tiers, cause, now)
 
     def _email(
         self,
         work: WorkSet,
         changes: Changes,
-        identity: IdentityDoc,
+        identity: Account,
         data: EngagementRecorded,
         event: Envelope[Any],
         now: datetime,
@@ -298,7 +306,7 @@ class CrmService:
             work.emails[key] = link
             self.repository.link_email(changes, link)
             return None
-        first = work.identities.get(link.identity_id)
+        first = work.accounts.get(link.identity_id)
         if first is None:
             return None  # the first holder was erased
         survivor, merged = work.owner(first), work.owner(identity)
@@ -316,7 +324,7 @@ class CrmService:
                 brand=data.brand,
                 reason="email",
                 identities=tuple(
-                    Identity(source=i.source, handle=i.handle) for i in survivor.identities
+                    Identity(source=a.source, handle=a.handle) for a in survivor.accounts
                 ),
                 merged_at=data.occurred_at,
             ),
@@ -355,17 +363,15 @@ class CrmService:
         now: datetime,
     ) -> None:
         """Recompute a member's scores and announce a tier crossing (event ids derive from `cause`)."""
-        s = work.refresh(member)
-        tier = scoring.tier_of(s, member.sentiment_count, tiers)
+        (reach, love, feeling, influence), scored = work.score_values(member)
+        tier = scoring.tier_of_values(love, feeling, influence, scored, tiers)
         if tier == member.tier:
             if member.tier_since is None:
-                member.tier_since = member.first_seen
+                member.tier_since = work.seen(member)[0]
             return
         previous = member.tier if member.tier_since is not None else None
-        if previous is None and tier == "newcomer":
-            member.tier_since = member.first_seen
-            return
-        member.tier, member.tier_since = tier, member.last_seen
+        member.tier, member.tier_since = tier, work.seen(member)[1]
+        s = MemberScores(reach=reach, love=love, sentiment=feeling, influence=influence)
         publish_tier(changes, member, previous, tier, s, cause, now)
 
 
