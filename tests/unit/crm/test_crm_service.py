@@ -13,7 +13,14 @@ import pytest
 
 from animo_crm.directory import MemberDirectory
 from animo_crm.identity import member_id
-from animo_shared.events import EngagementKind, ModerationAction, derive_id
+from animo_crm.members import MemberAdmin, Refused, UnknownMember
+from animo_shared.events import (
+    DecisionReviewed,
+    EngagementKind,
+    ModerationAction,
+    derive_id,
+    make_event,
+)
 from animo_shared.store.sqlite import SqliteStore
 
 from helpers.crm_members import Harness, T, decision, engagement, mention
@@ -182,3 +189,61 @@ async def test_love_does_not_depend_on_arrival_order(harness: Harness) -> None:
     assert zoe.love == pytest.approx(3 + 3 * 0.5)
     assert zoe.love_at == late
     assert zoe.love_rank == pytest.approx(math.log2(4.5) + late.timestamp() / MONTH.total_seconds())
+
+
+async def test_unmerge_gives_back_everything_the_account_did_even_after_the_merge(
+    harness: Harness,
+) -> None:
+    admin = MemberAdmin(
+        harness.repository, harness.service, harness.store.commit, lambda: T + MONTH
+    )
+    directory = MemberDirectory(harness.repository)
+    await harness.feed([mention("1", "ann", T, followers=99), mention("2", "bob", T)])
+    alone = await harness.repository.member(ANN)
+    await admin.merge(ANN, BOB)
+    assert await directory.resolve("acme", "twitter", "bob") == ANN
+    await harness.feed([mention("3", "bob", T + MONTH), decision("3", "bob", T + MONTH, score=0.5)])
+    merged = await harness.repository.member(ANN)
+    assert merged is not None and merged.mentions == 3 and merged.sentiment_count == 1
+    with pytest.raises(Refused, match="itself"):
+        await admin.merge(ANN, ANN)
+    with pytest.raises(UnknownMember):
+        await admin.merge(ANN, "nobody")
+
+    survivor, restored = await admin.unmerge(ANN, BOB)
+    assert await directory.resolve("acme", "twitter", "bob") == BOB
+    assert restored.mentions == 2 and restored.sentiment_count == 1
+    assert restored.love == pytest.approx(3 * 0.5 + 3)
+    assert alone is not None
+    for field in ("mentions", "reach", "love", "sentiment", "influence", "tier", "accounts"):
+        assert getattr(survivor, field) == getattr(alone, field), field
+    history = await harness.repository.merge_history(ANN)
+    assert [(m.merged_id, m.unmerged_at is not None) for m in history] == [(BOB, True)]
+    with pytest.raises(Refused, match="is not merged into"):
+        await admin.unmerge(ANN, BOB)
+
+
+async def test_a_review_moves_the_counted_outcome(harness: Harness) -> None:
+    reviewed = DecisionReviewed(
+        review_id="r1",
+        decision_id="d-1",
+        mention_id="m-1",
+        brand="acme",
+        source="twitter",
+        author_handle="ann",
+        previous_action=ModerationAction.HIDE,
+        action=ModerationAction.ALLOW,
+        reviewer="cm",
+        reviewed_at=T,
+    )
+    await harness.feed(
+        [
+            mention("1", "ann"),
+            decision("1", "ann", action=ModerationAction.HIDE),
+            make_event(reviewed, event_id="er-1", source="t", brand="acme"),
+        ]
+    )
+    ann = await harness.repository.member(ANN)
+    assert ann is not None and (ann.hidden, ann.allowed) == (0, 1)
+    kinds = [e.kind for e in await harness.repository.member_timeline([ANN], limit=10)]
+    assert sorted(kinds) == ["mention", "moderation", "moderation_review"]
