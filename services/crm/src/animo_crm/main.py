@@ -29,6 +29,12 @@ TOPICS = (Topic.MENTIONS, Topic.MODERATION, Topic.ENGAGEMENT)
 def create_app(
     settings: Settings | None = None, *, clock: Callable[[], datetime] = utcnow
 ) -> FastAPI:
+    settings = settings or Settings()
+    common = settings.common.model_copy(
+        update={"consumer_batch_size": settings.consumer_batch_size}
+    )
+    settings = settings.model_copy(update={"common": common})
+
     def wire(runtime: Runtime) -> Components:
         repository = CrmRepository(runtime.store)
         directory = MemberDirectory(repository)
@@ -56,7 +62,7 @@ def create_app(
         "timelines, scores (reach, love, sentiment, influence), tiers, segments and GDPR "
         "export and erasure, loyalty points and rewards; publishes `member.*` and "
         "`reward.granted` events on `animo.crm.v1`.",
-        settings=settings or Settings(),
+        settings=settings,
         routers=[api.router, api_segments.router, api_loyalty.router],
         wire=wire,
     )
