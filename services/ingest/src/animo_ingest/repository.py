@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -10,6 +9,7 @@ from typing import Any, TypeVar
 from animo_shared.runtime import Runtime
 from animo_shared.store import Changes, Collection, Document, Index, Range
 
+from .coalesce import GroupCommit, SharedReads
 from .models import EngagementRecord, FingerprintRecord, MentionRecord
 
 D = TypeVar("D", bound=Document)
@@ -31,8 +31,6 @@ class MentionRepository:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self._waiting: list[tuple[Changes, asyncio.Future[None]]] = []
-        self._committer: asyncio.Task[None] | None = None
         store = runtime.store
         self._mentions = store.collection(
             "mentions",
@@ -50,12 +48,16 @@ class MentionRepository:
             EngagementRecord,
             [Index(("brand", "occurred_at")), Index(("brand", "source", "handle"))],
         )
+        # Concurrent requests share their dedup lookups and their transaction.
+        self._known_mentions = SharedReads(self._mentions.get_many)
+        self._known_prints = SharedReads(self._fingerprints.get_many)
+        self._group = GroupCommit(runtime.publish)
 
     async def mentions(self, ids: Sequence[str]) -> dict[str, MentionRecord]:
-        return await self._mentions.get_many(ids)
+        return await self._known_mentions.get_many(ids)
 
     async def fingerprints(self, ids: Sequence[str]) -> dict[str, FingerprintRecord]:
-        return await self._fingerprints.get_many(ids)
+        return await self._known_prints.get_many(ids)
 
     async def known_engagements(self, ids: Sequence[str]) -> set[str]:
         return set(await self._engagement.get_many(ids))
@@ -70,38 +72,8 @@ class MentionRepository:
         changes.insert_if_absent(self._engagement, record)
 
     async def commit(self, changes: Changes) -> None:
-        """Store a request's changes; requests arriving meanwhile share the next transaction.
-
-        Group commit: under many concurrent single-mention requests, one transaction (and
-        one trip to the store's thread) for all that queued up while the previous one ran,
-        instead of one each. Each caller still returns only once its own changes are stored,
-        and sees the error if that transaction fails.
-        """
-        done = asyncio.get_running_loop().create_future()
-        self._waiting.append((changes, done))
-        if self._committer is None or self._committer.done():
-            # A task of its own, so a cancelled request never strands the others' changes.
-            self._committer = asyncio.create_task(self._commit_waiting())
-        await done
-
-    async def _commit_waiting(self) -> None:
-        while self._waiting:
-            group, self._waiting = self._waiting, []
-            merged = Changes()
-            for changes, _ in group:
-                merged.operations.extend(changes.operations)
-                merged.processed.extend(changes.processed)
-                merged.outbox.extend(changes.outbox)
-            try:
-                await self._runtime.publish(merged)
-            except Exception as error:
-                for _, done in group:
-                    if not done.done():
-                        done.set_exception(error)
-            else:
-                for _, done in group:
-                    if not done.done():
-                        done.set_result(None)
+        """Store a request's changes, in one transaction with those of concurrent requests."""
+        await self._group.commit(changes)
 
     # --- erasure ----------------------------------------------------------------
 
