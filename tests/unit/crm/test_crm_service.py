@@ -3,6 +3,7 @@ and replays that change nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -247,3 +248,23 @@ async def test_a_review_moves_the_counted_outcome(harness: Harness) -> None:
     assert ann is not None and (ann.hidden, ann.allowed) == (0, 1)
     kinds = [e.kind for e in await harness.repository.member_timeline([ANN], limit=10)]
     assert sorted(kinds) == ["mention", "moderation", "moderation_review"]
+
+
+async def test_a_merge_waits_for_the_batch_in_flight_and_keeps_its_counts(
+    harness: Harness,
+) -> None:
+    """The bus commits a batch after the handler returns: a merge in between must not read the
+    old state and then overwrite the batch's counts (nor a batch overwrite the merge)."""
+    admin = MemberAdmin(harness.repository, harness.service, harness.store.commit, lambda: T)
+    await harness.feed([mention("1", "ann"), mention("2", "bob")])
+    batch = [mention("3", "ann", T + MONTH), mention("4", "bob", T + MONTH)]
+    changes = await harness.service.apply(batch, T)  # computed, not yet committed
+    merging = asyncio.create_task(admin.merge(ANN, BOB))
+    await asyncio.sleep(0.05)
+    assert not merging.done(), "the merge waits for the batch's commit"
+    changes.mark_processed(e.id for e in batch)
+    await harness.store.commit(changes)
+    merged = await asyncio.wait_for(merging, 5)
+    assert merged.mentions == 4 and len(merged.accounts) == 2
+    stored = await harness.repository.member(ANN)
+    assert stored is not None and stored.mentions == 4

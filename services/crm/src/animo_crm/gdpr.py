@@ -47,6 +47,10 @@ class Gdpr:
 
     async def erase(self, member_id: str) -> ErasureRecord:
         """Delete every document naming the person, keep anonymous counts, announce the erasure."""
+        async with self.admin.service.gate.exclusive():
+            return await self._erase(member_id)
+
+    async def _erase(self, member_id: str) -> ErasureRecord:
         member, aliases, identities = await self._parts(member_id)
         now = self.admin.clock()
         changes = Changes()

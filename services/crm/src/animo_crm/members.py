@@ -124,6 +124,10 @@ class MemberAdmin:
 
     async def merge(self, survivor_id: str, merged_id: str) -> Member:
         """Link two members known to be one person: the second lives on in the first."""
+        async with self.service.gate.exclusive():
+            return await self._merge(survivor_id, merged_id)
+
+    async def _merge(self, survivor_id: str, merged_id: str) -> Member:
         if survivor_id == merged_id:
             raise Refused("a member cannot be merged with itself")
         survivor, merged = await self.get(survivor_id), await self.get(merged_id)
@@ -162,6 +166,10 @@ class MemberAdmin:
 
     async def unmerge(self, survivor_id: str, restored_id: str) -> tuple[Member, Member]:
         """Undo a merge: the identities the other member brought come back to it."""
+        async with self.service.gate.exclusive():
+            return await self._unmerge(survivor_id, restored_id)
+
+    async def _unmerge(self, survivor_id: str, restored_id: str) -> tuple[Member, Member]:
         if survivor_id == restored_id:
             raise Refused("a member cannot be unmerged from itself")
         survivor = await self.get(survivor_id)

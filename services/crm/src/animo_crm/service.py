@@ -29,6 +29,7 @@ from animo_shared.events import (
 from animo_shared.store import Changes
 
 from . import scoring
+from .gate import WriteGate
 from .identity import email_key, member_id, timeline_id
 from .models import Account, EmailLink, Member, TimelineEntry
 from .repository import CrmRepository
@@ -116,13 +117,20 @@ HANDLED = (MentionReceived, MentionModerated, DecisionReviewed, EngagementRecord
 
 
 class CrmService:
-    def __init__(self, repository: CrmRepository) -> None:
+    def __init__(self, repository: CrmRepository, gate: WriteGate | None = None) -> None:
         self.repository = repository
+        self.gate = gate or WriteGate(repository.store)
 
     async def apply(self, events: Sequence[Envelope[Any]], now: datetime) -> Changes:
         """One batch: load what it touches in a few reads, apply in order, write once."""
+        async with self.gate.batch():
+            changes = await self._apply([e for e in events if isinstance(e.data, HANDLED)], now)
+            if events:
+                self.gate.inflight = events[-1].id
+            return changes
+
+    async def _apply(self, events: Sequence[Envelope[Any]], now: datetime) -> Changes:
         changes = Changes()
-        events = [e for e in events if isinstance(e.data, HANDLED)]
         if not events:
             return changes
         work = WorkSet(self.repository)
