@@ -73,7 +73,10 @@ def test_a_member_is_known_scored_merged_segmented_and_erased(
         return items[0] if ok else None
 
     lea = poll(merged, 15)
-    assert (lea["handle"], lea["mentions"], lea["engagements"]) == ("lea_v", 2, 2)
+    # The account whose verified email the crm saw first survives (the topic's partitions
+    # may deliver either engagement first).
+    assert {a["handle"] for a in lea["accounts"]} == {"lea_v", "lea.v"}
+    assert (lea["mentions"], lea["engagements"]) == (2, 2)
     assert lea["sentiment"] > 0, "moderation found both mentions positive"
     assert lea["reach"] == pytest.approx(57.1429)
     profile = api.get(crm + f"/v1/members/{lea['id']}").json()
