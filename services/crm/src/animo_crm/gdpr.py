@@ -8,10 +8,10 @@ from typing import Any
 from animo_shared.events import Identity, MemberErased, derive_id
 from animo_shared.store import Changes
 
+from .announce import announce
 from .erasure import ErasureParticipant
 from .members import MemberAdmin
 from .models import Account, ErasureRecord, Member
-from .service import announce
 
 # Erasing a member with a longer timeline than this is refused rather than done in part.
 MAX_ENTRIES = 1_000_000

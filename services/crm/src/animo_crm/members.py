@@ -10,10 +10,11 @@ from typing import Any
 from animo_shared.events import Identity, MemberMerged, MemberUnmerged, derive_id
 from animo_shared.store import Changes
 
+from .announce import announce
 from .identity import timeline_id
 from .models import Consents, Member, MergeRecord, Outreach, TimelineEntry
 from .repository import CrmRepository
-from .service import CrmService, announce
+from .service import CrmService
 from .workset import WorkSet
 
 Commit = Callable[[Changes], Awaitable[None]]

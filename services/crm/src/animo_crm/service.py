@@ -8,27 +8,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from animo_shared.bus import to_message
 from animo_shared.events import (
     DecisionReviewed,
     EngagementRecorded,
     Envelope,
     Identity,
-    MemberBecameDetractor,
     MemberCreated,
-    MemberInfluencerIdentified,
     MemberMerged,
     MemberScores,
-    MemberTierChanged,
     MentionModerated,
     MentionReceived,
-    Payload,
     derive_id,
-    make_event,
 )
 from animo_shared.store import Changes
 
 from . import scoring
+from .announce import announce, publish_tier
 from .gate import WriteGate
 from .identity import email_key, member_id, timeline_id
 from .models import Account, EmailLink, Member, TimelineEntry
@@ -36,7 +31,7 @@ from .repository import CrmRepository
 from .scoring import TierSettings
 from .workset import WorkSet
 
-__all__ = ["CrmService", "announce", "member_id"]
+__all__ = ["CrmService", "member_id"]
 
 ACTION_COUNTER = {
     "allow": "allowed",
@@ -45,42 +40,6 @@ ACTION_COUNTER = {
     "escalate": "escalated",
 }
 EXCERPT = 280
-
-# pydantic caches parametrised generics weakly: without a strong reference, `Envelope[X]` is
-# rebuilt (schema and all, ~1 ms) whenever the collector has dropped it, on the hot path.
-ENVELOPES = tuple(
-    Envelope[model]  # type: ignore[valid-type]
-    for model in (
-        MemberCreated,
-        MemberMerged,
-        MemberTierChanged,
-        MemberInfluencerIdentified,
-        MemberBecameDetractor,
-    )
-)
-
-
-def announce(
-    changes: Changes,
-    payload: Payload,
-    *,
-    event_id: str,
-    brand: str,
-    member: str,
-    at: datetime,
-    correlation_id: str | None = None,
-) -> None:
-    """Publish an event about a member through the outbox, keyed by member so order holds."""
-    envelope = make_event(
-        payload,
-        event_id=event_id,
-        source="animo/crm",
-        brand=brand,
-        subject=member,
-        correlation_id=correlation_id,
-        time=at,
-    )
-    changes.publish(to_message(envelope, f"{brand}:{member}"))
 
 
 def _author(data: Any) -> tuple[str, str, str]:
@@ -381,45 +340,3 @@ class CrmService:
         member.tier, member.tier_since = tier, work.seen(member)[1]
         s = MemberScores(reach=reach, love=love, sentiment=feeling, influence=influence)
         publish_tier(changes, member, previous, tier, s, cause, now)
-
-
-def publish_tier(
-    changes: Changes,
-    member: Member,
-    previous: str | None,
-    tier: str,
-    s: MemberScores,
-    cause: str,
-    now: datetime,
-) -> None:
-    at = member.tier_since or now
-    common = {"brand": member.brand, "member": member.id, "at": now}
-    announce(
-        changes,
-        MemberTierChanged(
-            member_id=member.id,
-            brand=member.brand,
-            previous=previous,
-            tier=tier,
-            scores=s,
-            changed_at=at,
-        ),
-        event_id=derive_id("member.tier_changed", member.id, cause),
-        **common,  # type: ignore[arg-type]
-    )
-    if tier == "influencer":
-        announce(
-            changes,
-            MemberInfluencerIdentified(
-                member_id=member.id, brand=member.brand, scores=s, identified_at=at
-            ),
-            event_id=derive_id("member.influencer_identified", member.id, cause),
-            **common,  # type: ignore[arg-type]
-        )
-    elif tier == "detractor_at_risk":
-        announce(
-            changes,
-            MemberBecameDetractor(member_id=member.id, brand=member.brand, scores=s, changed_at=at),
-            event_id=derive_id("member.became_detractor", member.id, cause),
-            **common,  # type: ignore[arg-type]
-        )
