@@ -67,34 +67,29 @@ def publish_tier(
     cause: str,
     now: datetime,
 ) -> None:
+    """A tier crossing, and what it means; ids derive from the event that caused it."""
     at = member.tier_since or now
-    common = {"brand": member.brand, "member": member.id, "at": now}
-    announce(
-        changes,
-        MemberTierChanged(
-            member_id=member.id,
-            brand=member.brand,
-            previous=previous,
-            tier=tier,
-            scores=s,
-            changed_at=at,
-        ),
-        event_id=derive_id("member.tier_changed", member.id, cause),
-        **common,  # type: ignore[arg-type]
+
+    def say(payload: Payload, event_type: str) -> None:
+        event_id = derive_id(event_type, member.id, cause)
+        announce(changes, payload, event_id=event_id, brand=member.brand, member=member.id, at=now)
+
+    changed = MemberTierChanged(
+        member_id=member.id,
+        brand=member.brand,
+        previous=previous,
+        tier=tier,
+        scores=s,
+        changed_at=at,
     )
+    say(changed, "member.tier_changed")
     if tier == "influencer":
-        announce(
-            changes,
-            MemberInfluencerIdentified(
-                member_id=member.id, brand=member.brand, scores=s, identified_at=at
-            ),
-            event_id=derive_id("member.influencer_identified", member.id, cause),
-            **common,  # type: ignore[arg-type]
+        identified = MemberInfluencerIdentified(
+            member_id=member.id, brand=member.brand, scores=s, identified_at=at
         )
+        say(identified, "member.influencer_identified")
     elif tier == "detractor_at_risk":
-        announce(
-            changes,
-            MemberBecameDetractor(member_id=member.id, brand=member.brand, scores=s, changed_at=at),
-            event_id=derive_id("member.became_detractor", member.id, cause),
-            **common,  # type: ignore[arg-type]
+        detractor = MemberBecameDetractor(
+            member_id=member.id, brand=member.brand, scores=s, changed_at=at
         )
+        say(detractor, "member.became_detractor")
