@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,7 +17,7 @@ from animo_crm.gdpr import Gdpr
 from animo_crm.identity import member_id
 from animo_crm.members import MemberAdmin
 from animo_shared.events import EngagementKind
-from animo_shared.store import Store
+from animo_shared.store import Changes, Store
 from animo_shared.store.mongo import MongoStore
 from animo_shared.store.sqlite import SqliteStore
 
@@ -47,6 +48,19 @@ async def harness(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     await opened.start()
     yield made
     await opened.close()
+
+
+class Participant:
+    """Another part of the crm keeping personal data (as loyalty does)."""
+
+    def __init__(self) -> None:
+        self.erased: list[tuple[str, list[str]]] = []
+
+    async def erase(self, changes: Changes, brand: str, member_ids: list[str]) -> None:
+        self.erased.append((brand, member_ids))
+
+    async def export(self, member_ids: list[str]) -> dict[str, Any]:
+        return {"points": {"members": member_ids}}
 
 
 def stream() -> list[object]:
@@ -85,6 +99,10 @@ async def test_merge_unmerge_and_erase(harness: Harness) -> None:
     directory = MemberDirectory(harness.repository)
     await admin.merge(ANN, SHOP)
     assert await directory.aliases(ANN) == [ANN, SHOP]
+    keys = [("acme", "shop", "ann42"), ("acme", "twitter", "carl"), ("acme", "x", "nobody")]
+    assert await directory.resolve_many(keys) == dict(
+        zip(keys, [ANN, member_id("acme", "twitter", "carl"), None], strict=True)
+    )
     timeline = await harness.repository.member_timeline(await directory.aliases(ANN), limit=3)
     assert [e.kind for e in timeline][:2] == ["merge", "merge"]
     assert timeline[2].kind == "engagement"  # the newest event, from the merged account
@@ -92,12 +110,15 @@ async def test_merge_unmerge_and_erase(harness: Harness) -> None:
     assert restored.engagements == 1 and await directory.resolve("acme", "shop", "ann42") == SHOP
 
     await admin.merge(ANN, SHOP)
-    gdpr = Gdpr(admin, [])
+    participant = Participant()
+    gdpr = Gdpr(admin, [participant])
     exported = await gdpr.export(ANN)
+    assert exported["points"] == {"members": [ANN, SHOP]}
     # six mentions and verdicts, the purchase, merge + unmerge + merge on each side
     assert len(exported["timeline"]) == 12 + 1 + 6
     record = await gdpr.erase(ANN)
     assert (record.aliases, record.mentions, record.engagements) == (2, 6, 1)
+    assert participant.erased == [("acme", [ANN, SHOP])]
     assert await directory.resolve("acme", "twitter", "ann") is None
     assert await directory.aliases(ANN) == []
     assert await harness.repository.member_timeline([ANN, SHOP], limit=100) == []

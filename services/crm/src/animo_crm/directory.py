@@ -3,6 +3,7 @@ aliases, consents, the top members by score, and timeline entries written into a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,14 @@ class MemberDirectory:
         """The member an identity belongs to now (following merges); None if never seen."""
         identity = await self.repository.identities.get(member_id(brand, source, handle))
         return None if identity is None else identity.owner
+
+    async def resolve_many(
+        self, keys: Sequence[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], str | None]:
+        """`resolve` for many (brand, source, handle) keys in one read."""
+        ids = {key: member_id(*key) for key in keys}
+        found = await self.repository.identities_by_id(list(ids.values()))
+        return {key: found[i].owner if i in found else None for key, i in ids.items()}
 
     async def current(self, any_id: str) -> str | None:
         """The surviving member id for a member id or one of its merged aliases."""

@@ -9,7 +9,7 @@ from animo_shared.events import Identity, MemberErased, derive_id
 from animo_shared.store import Changes
 
 from .announce import announce
-from .erasure import ErasureParticipant
+from .erasure import ErasureParticipant, ExportParticipant
 from .members import MemberAdmin
 from .models import Account, ErasureRecord, Member
 
@@ -37,13 +37,18 @@ class Gdpr:
         for alias in aliases:
             merges.extend(await self.repository.merge_history(alias))
         profiles = await self.repository.profiles.get_many(aliases)
-        return {
+        found: dict[str, Any] = {
             "member": member.model_dump(mode="json"),
             "profiles": [p.model_dump(mode="json") for p in profiles.values()],
             "identities": [a.model_dump(mode="json") for a in identities],
             "merges": [m.model_dump(mode="json") for m in {m.id: m for m in merges}.values()],
             "timeline": [e.model_dump(mode="json") for e in timeline],
         }
+        for participant in self.participants:
+            if isinstance(participant, ExportParticipant):
+                for key, value in (await participant.export(aliases)).items():
+                    found.setdefault(key, value)
+        return found
 
     async def erase(self, member_id: str) -> ErasureRecord:
         """Delete every document naming the person, keep anonymous counts, announce the erasure."""
