@@ -71,6 +71,11 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int =
         await admin.close()
 
 
+# Per partition and produce request; three partitions' batches stay under the 1 MiB
+# request limit that clients and brokers default to.
+PRODUCER_BATCH_BYTES = 256 * 1024
+
+
 class Publisher:
     """One producer per service; connects in the background so a missing broker never blocks start-up."""
 
@@ -88,6 +93,9 @@ class Publisher:
                 acks="all",
                 linger_ms=5,
                 request_timeout_ms=15_000,
+                # aiokafka's default (16 KiB) holds ~16 one-kilobyte events per partition
+                # and request: an outbox flush of 500 then waits on ~10 broker round trips.
+                max_batch_size=PRODUCER_BATCH_BYTES,
             )
             try:
                 await producer.start()
