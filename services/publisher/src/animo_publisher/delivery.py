@@ -261,18 +261,18 @@ class Dispatcher:
             for d in post.deliveries
         ]
         done = settled(post.model_copy(update={"deliveries": deliveries}), now)
-        # Failed for the channel's credentials: refused now, or needing new ones already.
-        expired = {c for c, r in outcome.items() if r.auth_failed} | {
-            c.id for c in channels.values() if c.health is ChannelHealth.NEEDS_REAUTH
-        }
         changes = Changes()
         self.store.stage_post(changes, done)
         self._record(changes, before, post, done, now)
         for d in newly_done(before.deliveries, done.deliveries):
             if d.state is D.FAILED:
-                changes.publish(
-                    alert_for(done, d, channels.get(d.channel_id), d.channel_id in expired, now)
+                channel = channels.get(d.channel_id)
+                # Failed for the channel's credentials: refused now, or needing new ones already.
+                result = outcome.get(d.channel_id)
+                expired = (result is not None and result.auth_failed) or (
+                    channel is not None and channel.health is ChannelHealth.NEEDS_REAUTH
                 )
+                changes.publish(alert_for(done, d, channel, expired, now))
         await self._commit(changes)
         for d in sending:
             await self.watch.observe(channels[d.channel_id], outcome[d.channel_id], now)
