@@ -489,10 +489,31 @@ def _describe(error: ValidationError) -> str:
     return f"{where}: {first['msg']}{more}"
 
 
+# A topic that carries one event type is parsed in one pass, straight into its envelope (a
+# third of the cost); anything that does not pass takes the full path below, which says why.
+_SINGLE_TYPE: dict[str, tuple[str, type[Envelope[Any]]]] = {
+    topic.value: (event_type, Envelope[model])  # type: ignore[valid-type]
+    for topic, types in EVENT_TYPES.items()
+    if len(types) == 1
+    for event_type, model in types.items()
+}
+_ON_THE_WIRE = frozenset({"specversion", "schemaversion"})
+
+
 def decode_event(topic: str, value: bytes | None) -> Envelope[Any]:
     """Parse and validate one message of a topic, or raise EventDecodeError with the reason."""
     if value is None:
         raise EventDecodeError("empty message (tombstone) on an event topic")
+    single = _SINGLE_TYPE.get(topic)
+    if single is not None:
+        event_type, envelope = single
+        try:
+            event = envelope.model_validate_json(value)
+        except ValidationError:
+            pass
+        else:
+            if event.type == event_type and event.model_fields_set >= _ON_THE_WIRE:
+                return event
     try:
         raw = _RawEnvelope.model_validate_json(value)
     except ValidationError as error:

@@ -26,6 +26,7 @@ def test_a_valid_event_decodes_to_its_typed_payload() -> None:
     ("change", "reason"),
     [
         (lambda e: e.pop("specversion"), "envelope invalid: specversion: Field required"),
+        (lambda e: e.pop("schemaversion"), "envelope invalid: schemaversion: Field required"),
         (lambda e: e.update(brand="Not A Brand"), "envelope invalid: brand:"),
         (lambda e: e.update(type="post.published"), "does not belong on animo.mentions.v1"),
         (
