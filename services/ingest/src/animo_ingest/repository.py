@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 from animo_shared.runtime import Runtime
-from animo_shared.store import Changes, Collection, Document, Index, Range
+from animo_shared.store import Changes, Index, Range
 
 from .coalesce import GroupCommit, SharedReads
 from .models import EngagementRecord, FingerprintRecord, MentionRecord
-
-D = TypeVar("D", bound=Document)
-_PAGE = 500
-
-
-async def _every(collection: Collection[D], where: Mapping[str, Any]) -> list[D]:
-    """All matching documents, a page at a time in id order."""
-    found: list[D] = []
-    while True:
-        page = await collection.find(where, order_by="id", limit=_PAGE, offset=len(found))
-        found.extend(page)
-        if len(page) < _PAGE:
-            return found
+from .repository_listening import find_all
 
 
 class MentionRepository:
@@ -80,11 +67,13 @@ class MentionRepository:
     async def mentions_by(self, brand: str, source: str, handle: str) -> list[MentionRecord]:
         """Every mention of a brand by one author on one source."""
         where = {"brand": brand, "source": source, "author_handle": handle}
-        return await _every(self._mentions, where)
+        return await find_all(self._mentions, where)
 
     async def engagements_by(self, brand: str, source: str, handle: str) -> list[EngagementRecord]:
         """Every engagement event of a brand by one member identity."""
-        return await _every(self._engagement, {"brand": brand, "source": source, "handle": handle})
+        return await find_all(
+            self._engagement, {"brand": brand, "source": source, "handle": handle}
+        )
 
     def stage_replace_mention(self, changes: Changes, record: MentionRecord) -> None:
         changes.put(self._mentions, record)

@@ -15,7 +15,7 @@ D = TypeVar("D", bound=Document)
 _PAGE = 500
 
 
-async def _every(collection: Collection[D], where: Mapping[str, Any] | None = None) -> list[D]:
+async def find_all(collection: Collection[D], where: Mapping[str, Any] | None = None) -> list[D]:
     """All matching documents, read a page at a time in id order."""
     found: list[D] = []
     while True:
@@ -58,7 +58,7 @@ class BrandRepository:
         return await self._queries.delete(query_id)
 
     async def brand_queries(self, brand: str) -> list[QueryRecord]:
-        found = await _every(self._queries, {"brand": brand})
+        found = await find_all(self._queries, {"brand": brand})
         return sorted(found, key=lambda q: (q.created_at, q.id))
 
     async def count_queries(self, brand: str) -> int:
@@ -68,7 +68,7 @@ class BrandRepository:
         where: dict[str, Any] = {"enabled": True}
         if brand is not None:
             where["brand"] = brand
-        return await _every(self._queries, where)
+        return await find_all(self._queries, where)
 
 
 class SourceRepository:
@@ -89,7 +89,7 @@ class SourceRepository:
         return deleted
 
     async def all_sources(self) -> list[SourceRecord]:
-        return await _every(self._sources)
+        return await find_all(self._sources)
 
     async def states(self, ids: list[str]) -> dict[str, SourceState]:
         return await self._states.get_many(ids)
