@@ -9,8 +9,10 @@ brand with listening queries, then drives it from this process, which is the loa
 3. a repeated batch (every mention a duplicate);
 
 and reports mentions/s, requests/s, p50/p99 latency, the time until every accepted mention was
-published on `animo.mentions.v1`, and the machine's load average next to each figure (on a
-shared machine, figures taken under load are depressed). Results: benchmarks/results/ingest.json.
+published on `animo.mentions.v1`, ingest's CPU time per mention and per request (steadier than
+the rates when the machine is shared), and the load average next to each figure (figures taken
+under load are depressed). Results: benchmarks/results/ingest.json. `--queries 100` runs it
+with the query-matching benchmark's 100 queries per brand.
 
 The client is a few lines of HTTP/1.1 over asyncio streams with the requests serialised
 beforehand, so that the load generator spends as little of the machine's two cores as it can.
