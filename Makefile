@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install prometheus run test bench-ingest eval-moderation test-unit test-integration test-e2e lint typecheck schemas bench clean
+.PHONY: help install prometheus run test bench-components bench-ingest eval-moderation test-unit test-integration test-e2e lint typecheck schemas bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -57,11 +57,15 @@ lint: install ## Ruff, mypy --strict, and the committed event schemas against th
 schemas: install ## Regenerate the committed JSON Schemas of every event
 	@$(VENV)/bin/python -m animo_shared.schemas --write
 
-bench: install ## Every benchmark; figures written to benchmarks/results/
-	@$(VENV)/bin/python -m benchmarks
+bench: install ## The whole pipeline end to end (broker + five services + load); results in benchmarks/results/<date>.json and .md
+	@$(VENV)/bin/python -m benchmarks.pipeline
+
+bench-components: install ## Each component's own benchmark (ingest, query matching, moderation, crm, reporting, publisher)
 	@$(VENV)/bin/python -m benchmarks.ingest
 	@$(VENV)/bin/python -m animo_ingest.query.bench
 	@$(VENV)/bin/python -m animo_moderation.bench
+	@$(VENV)/bin/python -m benchmarks
+	@$(VENV)/bin/python -m benchmarks.crm
 	@$(VENV)/bin/python -m benchmarks.reporting
 	@$(VENV)/bin/python -m animo_publisher.bench
 
