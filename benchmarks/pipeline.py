@@ -465,8 +465,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "method": __doc__,
     }
     print("starting the broker and the five services…", flush=True)
-    await asyncio.to_thread(stack.start)
     try:
+        await asyncio.to_thread(stack.start)  # inside: a service that fails stops the rest
         assert stack.broker is not None
         pids = {"broker": stack.broker.pid} | {s: p.pid for s, p in stack.services.items()}
         print("raw limit…", flush=True)
