@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from animo_shared.events import Category
@@ -17,11 +18,26 @@ class UnknownVersion(LookupError):
     pass
 
 
+# How long a brand's active-version pointer is trusted before it is read again: a change made
+# through another instance applies here within this time; one made here, at once.
+POINTER_SECONDS = 1.0
+
+
 class PolicyService:
-    def __init__(self, repository: PolicyRepository, cache: PolicyCache | None = None) -> None:
+    def __init__(
+        self,
+        repository: PolicyRepository,
+        cache: PolicyCache | None = None,
+        *,
+        pointer_seconds: float = POINTER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.repository = repository
         self._cache = cache or PolicyCache()
         self.default = CompiledPolicy.build(DEFAULT_VERSION, DEFAULT_POLICY)
+        self._pointer_seconds = pointer_seconds
+        self._clock = clock
+        self._pointers: dict[str, tuple[float, PolicyVersion | None]] = {}
 
     def compile(self, version: PolicyVersion | None) -> CompiledPolicy:
         if version is None:
@@ -29,11 +45,28 @@ class PolicyService:
         return self._cache.get(version.id, version.policy, version.label)
 
     async def active(self, brands: Sequence[str]) -> dict[str, CompiledPolicy]:
-        """Each brand's active policy, compiled (the defaults for a brand without one). The
-        pointers are read on every call, so a change applies from the next batch on, in every
-        instance; the compiled versions are cached."""
-        stored = await self.repository.active_many(sorted(set(brands)))
-        return {brand: self.compile(stored.get(brand)) for brand in brands}
+        """Each brand's active policy, compiled (the defaults for a brand without one). A change
+        made here applies from the next batch on; one made through another instance within
+        POINTER_SECONDS (the pointers are read at most that often: a hot consumer then makes no
+        database round trip per batch). Compiled versions are cached: they never change."""
+        now = self._clock()
+        wanted = sorted(set(brands))
+        stale = [
+            brand
+            for brand in wanted
+            if (seen := self._pointers.get(brand)) is None
+            or now - seen[0] >= self._pointer_seconds
+        ]
+        if stale:
+            stored = await self.repository.active_many(stale)
+            if len(self._pointers) > 10_000:
+                self._pointers.clear()
+            for brand in stale:
+                self._pointers[brand] = (now, stored.get(brand))
+        return {brand: self.compile(self._pointers[brand][1]) for brand in wanted}
+
+    def _changed(self, brand: str) -> None:
+        self._pointers.pop(brand, None)
 
     async def active_one(self, brand: str | None) -> CompiledPolicy:
         if brand is None:
@@ -59,6 +92,7 @@ class PolicyService:
             based_on=current.number if current else None,
             now=now,
         )
+        self._changed(brand)
         return made, True
 
     async def allow(
@@ -83,3 +117,4 @@ class PolicyService:
         if await self.repository.version(brand, number) is None:
             raise UnknownVersion(f"{brand!r} has no policy version {number}")
         await self.repository.activate(brand, number, author=author, now=now)
+        self._changed(brand)
