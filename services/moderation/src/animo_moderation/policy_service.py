@@ -54,8 +54,7 @@ class PolicyService:
         stale = [
             brand
             for brand in wanted
-            if (seen := self._pointers.get(brand)) is None
-            or now - seen[0] >= self._pointer_seconds
+            if (seen := self._pointers.get(brand)) is None or now - seen[0] >= self._pointer_seconds
         ]
         if stale:
             stored = await self.repository.active_many(stale)
