@@ -31,6 +31,12 @@ from aiokafka import AIOKafkaProducer
 
 from animo_dev.broker import free_port, start_broker, stop_process
 from animo_dev.inprocess import serve
+from animo_reporting.aggregation import fold, mention_ids
+from animo_reporting.config import GIL_SWITCH_SECONDS, Settings
+from animo_reporting.consumers import event_handler
+from animo_reporting.main import TOPICS, create_app
+from animo_reporting.repository import BucketRepository
+from animo_reporting.service import ReportingService
 from animo_shared.bus import to_message
 from animo_shared.events import (
     Author,
@@ -48,13 +54,6 @@ from animo_shared.runtime import Runtime
 from animo_shared.settings import CommonSettings
 from animo_shared.store import Changes
 from animo_shared.store.sqlite import SqliteStore
-
-from .aggregation import fold, mention_ids
-from .config import GIL_SWITCH_SECONDS, Settings
-from .consumers import event_handler
-from .main import TOPICS, create_app
-from .repository import BucketRepository
-from .service import ReportingService
 
 RESULTS = Path(__file__).resolve().parent / "results" / "reporting.json"
 KEY = "benchmark-key-" + "r" * 20
