@@ -18,6 +18,7 @@ first poll whose count reaches the cumulative count up to and including that bat
 batch's latency is that of its last mention, and may be up to one poll late: an upper bound.
 A rate is *sustained* when ingest accepted ≥ 95 % of the offered mentions in the step's time
 (+10 %), refused none, and the aggregates caught up within 5 s of the last acceptance.
+Each step starts once no consumer of any service lags (what the last step left is drained).
 """
 
 from __future__ import annotations
@@ -309,6 +310,26 @@ async def e2e_step(
     }
 
 
+async def drained(stack: Stack, timeout: float = 180) -> float:
+    """Wait until no consumer of any service lags (a step starts on an idle system); returns
+    the seconds waited."""
+    started = time.monotonic()
+    async with httpx.AsyncClient(timeout=10) as client:
+        while time.monotonic() - started < timeout:
+            lag = 0.0
+            for service in stack.services:
+                text = (await client.get(stack.url(service) + "/metrics")).text
+                lag += sum(
+                    float(line.rsplit(" ", 1)[1])
+                    for line in text.splitlines()
+                    if line.startswith("animo_consumer_lag_messages{")
+                )
+            if lag == 0:
+                break
+            await asyncio.sleep(0.5)
+    return round(time.monotonic() - started, 1)
+
+
 # --- 3. per service --------------------------------------------------------------------
 
 
@@ -474,6 +495,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"  {result['raw']}", flush=True)
         steps: list[dict[str, Any]] = []
         for rate in args.rates:
+            await drained(stack)
             print(f"end to end at {rate:,}/s for {args.seconds:.0f} s…", flush=True)
             step = await e2e_step(stack, home, rate, args.seconds, pids)
             steps.append(step)
@@ -492,8 +514,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         result["target_per_second"] = max(TARGET_RATE, round(TARGET_SHARE_OF_RAW * raw_rate))
         if best:
             half = best // 2
-            print(f"half of the highest sustained rate, {half:,}/s…", flush=True)
+            waited = await drained(stack)
+            print(
+                f"half of the highest sustained rate, {half:,}/s (after {waited} s draining)…",
+                flush=True,
+            )
             result["half_rate"] = await e2e_step(stack, home, half, args.seconds, pids)
+        await drained(stack)
         print("per service, alone…", flush=True)
         result["per_service"] = await per_service(stack, args.service_events)
     finally:
