@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -29,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from animo_crm.config import Settings
 from animo_crm.consumers import event_handler
@@ -39,7 +37,6 @@ from animo_crm.repository import CrmRepository
 from animo_crm.service import CrmService
 from animo_dev.broker import free_port, start_broker, stop_process
 from animo_dev.inprocess import serve
-from animo_shared.bus import to_message
 from animo_shared.events import (
     Author,
     EngagementKind,
@@ -56,6 +53,8 @@ from animo_shared.observability import Metrics
 from animo_shared.runtime import Runtime
 from animo_shared.settings import CommonSettings
 from animo_shared.store.sqlite import SqliteStore
+
+from .common import latency_summary, load_average, produce
 
 RESULTS = Path(__file__).resolve().parent / "results" / "crm.json"
 KEY = "benchmark-key-" + "c" * 20
@@ -123,27 +122,12 @@ def stream(
     return events
 
 
-def _key(event: Envelope[Any]) -> str:
+def _key(_: int, event: Envelope[Any]) -> str:
     data = event.data
     handle = getattr(data, "author_handle", None) or getattr(data, "handle", None)
     if handle is None:
         handle = data.author.handle
     return f"{event.brand}:{handle}"  # one member's events stay in order on one partition
-
-
-async def _produce(bootstrap: str, events: list[Envelope[Any]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
-    await producer.start()
-    try:
-        futures = []
-        for event in events:
-            message = to_message(event, _key(event))
-            futures.append(
-                await producer.send(message.topic, message.value, key=message.key.encode())
-            )
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
 
 
 async def consumer_throughput(
@@ -158,7 +142,7 @@ async def consumer_throughput(
         events = stream(
             brand, mentions, authors, utcnow() - timedelta(days=60), timedelta(days=60), seed=1
         )
-        await _produce(bootstrap, events)
+        await produce(bootstrap, events, _key)
         produced = len(events)
         del events
         gc.collect()
@@ -250,16 +234,6 @@ async def populate(path: Path, brand: str, handle: str, timeline: int) -> str:
     return member_id(brand, "twitter", handle)
 
 
-def _summary(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "runs": len(ordered),
-        "p50_ms": round(statistics.median(ordered) * 1000, 2),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
-        "max_ms": round(ordered[-1] * 1000, 2),
-    }
-
-
 async def profile_latency(workdir: Path, runs: int = 300) -> dict[str, Any]:
     brand = "bench-profile"
     target = await populate(workdir / "crm.sqlite3", brand, "busy_fan", 10_000)
@@ -288,20 +262,16 @@ async def profile_latency(workdir: Path, runs: int = 300) -> dict[str, Any]:
         size = len(answer.content)
     return {
         "timeline_entries": total,
-        "profile_http": {**_summary(samples["profile"]), "response_bytes": size},
-        "timeline_page_10_of_50_http": _summary(samples["timeline_page_10"]),
+        "profile_http": {**latency_summary(samples["profile"], 2), "response_bytes": size},
+        "timeline_page_10_of_50_http": latency_summary(samples["timeline_page_10"], 2),
     }
-
-
-def _load() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
 
 
 async def main() -> None:
     sys.setswitchinterval(0.0005)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        load_before = _load()
+        load_before = load_average()
         crm_batch = Settings().consumer_batch_size
         consumer = await consumer_throughput(workdir, 20_000, 3_000, batch=crm_batch)
         consumer_500 = await consumer_throughput(workdir, 20_000, 3_000, batch=500)
@@ -309,7 +279,7 @@ async def main() -> None:
         results = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
-            "load_average_1_5_15": {"before": load_before, "after": _load()},
+            "load_average_1_5_15": {"before": load_before, "after": load_average()},
             "targets": {"consumer_events_per_second": 5_000, "profile_p99_ms": 50},
             "consumer": consumer,
             "consumer_batches_of_500": consumer_500,

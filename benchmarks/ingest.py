@@ -41,6 +41,8 @@ import httpx
 from animo_dev.broker import free_port, start_broker, stop_process
 from animo_ingest.query.samples import BRANDS, mentions, queries
 
+from .common import cpu_seconds, load_average
+
 RESULTS = Path(__file__).resolve().parent / "results" / "ingest.json"
 KEY = "benchmark-ingest-key-" + "i" * 16
 BATCH_TARGET = 20_000  # mentions/s through the batch endpoint, from issue 3
@@ -48,21 +50,6 @@ SINGLE_TARGET = 2_000  # single-mention requests/s, from issue 3
 _PUBLISHED = re.compile(
     r'^animo_events_published_total\{[^}]*topic="animo\.mentions\.v1"[^}]*\} ([0-9.e+]+)$', re.M
 )
-
-
-def load() -> list[float]:
-    """The 1, 5 and 15-minute load averages: a figure means little without them."""
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far: less sensitive to the machine's
-    other load than wall-clock rates, it shows what each change saved (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentiles(samples: Sequence[float]) -> dict[str, float]:
@@ -251,7 +238,7 @@ async def measure(port: int, base: str, pid: int, args: argparse.Namespace) -> d
     batches = [
         post("/v1/mentions", {"mentions": rest[n : n + 1000]}) for n in range(0, total, 1000)
     ]
-    before, cpu = load(), cpu_seconds(pid)
+    before, cpu = load_average(), cpu_seconds(pid)
     run = await drive(port, batches, 2)
     results["batch"] = {
         "mentions": total,
@@ -261,7 +248,7 @@ async def measure(port: int, base: str, pid: int, args: argparse.Namespace) -> d
         "mentions_per_second": round(total / run.elapsed),
         "latency_per_batch": percentiles(run.latencies),
         "load_before": before,
-        "load_after": load(),
+        "load_after": load_average(),
     }
     expected += run.accepted
     drained = await wait_published(base, expected)
@@ -272,7 +259,7 @@ async def measure(port: int, base: str, pid: int, args: argparse.Namespace) -> d
     results["batch"]["published_per_second"] = round(run.accepted / (run.elapsed + drained))
 
     singles = [post("/v1/mentions", item) for item in rest[total : total + args.singles]]
-    before, cpu = load(), cpu_seconds(pid)
+    before, cpu = load_average(), cpu_seconds(pid)
     run = await drive(port, singles, args.concurrency)
     results["single"] = {
         "requests": len(singles),
@@ -280,7 +267,7 @@ async def measure(port: int, base: str, pid: int, args: argparse.Namespace) -> d
         "requests_per_second": round(len(singles) / run.elapsed),
         "latency": percentiles(run.latencies),
         "load_before": before,
-        "load_after": load(),
+        "load_after": load_average(),
     }
     await wait_published(base, expected + run.accepted)
     cpu = cpu_seconds(pid) - cpu
@@ -326,7 +313,7 @@ async def main(argv: Sequence[str] | None = None) -> None:
         "machine": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
-            "load_at_end": load(),
+            "load_at_end": load_average(),
         },
         "setup": {
             "broker": "Tansu (embedded, memory), on this machine",

@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import platform
 import secrets
@@ -45,10 +46,10 @@ from animo_dev.stack import SERVICES, Stack
 from animo_shared.bus import ensure_topics, to_message
 from animo_shared.events import Author, MentionReceived, Topic, derive_id, make_event
 
+from .common import cpu_seconds, rss_mb
 from .corpus import mention_items
 
 RESULTS = Path(__file__).resolve().parent / "results"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 POLL_SECONDS = 0.05
 CATCH_UP_SECONDS = 5.0
 TARGET_RATE = 10_000
@@ -58,18 +59,6 @@ TARGET_RSS_MB = 250
 
 
 # --- processes -------------------------------------------------------------------------
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 class Sampler:
@@ -99,9 +88,8 @@ class Sampler:
         wall = time.monotonic() - self.started
         out = {}
         for name, pid in self.pids.items():
-            try:
-                used = cpu_seconds(pid) - self.cpu0[name]
-            except (FileNotFoundError, ProcessLookupError):
+            used = cpu_seconds(pid) - self.cpu0[name]
+            if math.isnan(used):
                 continue  # gone: a process that ended reports its own figures
             out[name] = {
                 "cpu_share_of_one_core": round(used / wall, 3),

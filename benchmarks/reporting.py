@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -27,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaProducer
 
 from animo_dev.broker import free_port, start_broker, stop_process
 from animo_dev.inprocess import serve
@@ -37,7 +35,6 @@ from animo_reporting.consumers import event_handler
 from animo_reporting.main import TOPICS, create_app
 from animo_reporting.repository import BucketRepository
 from animo_reporting.service import ReportingService
-from animo_shared.bus import to_message
 from animo_shared.events import (
     Author,
     Envelope,
@@ -54,6 +51,8 @@ from animo_shared.runtime import Runtime
 from animo_shared.settings import CommonSettings
 from animo_shared.store import Changes
 from animo_shared.store.sqlite import SqliteStore
+
+from .common import latency_summary, produce
 
 RESULTS = Path(__file__).resolve().parent / "results" / "reporting.json"
 KEY = "benchmark-key-" + "r" * 20
@@ -128,28 +127,13 @@ def stream(brand: str, count: int, start: datetime, span: timedelta, seed: int) 
     return events
 
 
-async def _produce(bootstrap: str, events: list[Envelope[Any]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20)
-    await producer.start()
-    try:
-        futures = []
-        for n, event in enumerate(events):
-            message = to_message(event, f"{event.brand}:{n % 50}")
-            futures.append(
-                await producer.send(message.topic, message.value, key=message.key.encode())
-            )
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
-
-
 async def consumer_throughput(
     bootstrap: str, workdir: Path, mentions: int, span: timedelta, label: str, batch: int = 500
 ) -> dict[str, Any]:
     """Every event through the broker into the buckets; timed from the first stored batch."""
     brand = f"bench-{label}"
     events = stream(brand, mentions, utcnow() - span, span, seed=len(label))
-    await _produce(bootstrap, events)
+    await produce(bootstrap, events, lambda n, e: f"{e.brand}:{n % 50}")
     produced = len(events)
     del events  # a consumer holds no such list: keep the garbage collector's work realistic
     gc.collect()
@@ -217,16 +201,6 @@ async def populate(path: Path, brand: str, end: datetime, days: int, per_hour: i
     return count
 
 
-def _summary(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "runs": len(ordered),
-        "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 1),
-        "max_ms": round(ordered[-1] * 1000, 1),
-    }
-
-
 async def report_latency(workdir: Path, runs: int = 200) -> dict[str, Any]:
     brand = "bench-report"
     end = utcnow().replace(minute=0, second=0, microsecond=0)
@@ -264,8 +238,8 @@ async def report_latency(workdir: Path, runs: int = 200) -> dict[str, Any]:
         "brand_events_stored": events,
         "days": 90,
         "points": points,
-        "service": _summary(direct),
-        "http": {**_summary(over_http), "response_bytes": size},
+        "service": latency_summary(direct),
+        "http": {**latency_summary(over_http), "response_bytes": size},
     }
 
 
