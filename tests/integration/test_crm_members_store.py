@@ -127,6 +127,16 @@ async def test_merge_unmerge_and_erase(harness: Harness) -> None:
     erased = [m for m in (await harness.store.outbox_pending(100)) if b"member.erased" in m.value]
     assert len(erased) == 1 and b'"ann42"' in erased[0].value
 
+    # What the person said before the erasure and still arrives (a backlog) is not counted again;
+    # what they say afterwards is new.
+    late = [mention("late", "ann", T + 7 * HOUR), decision("late", "ann", T + 7 * HOUR)]
+    await harness.feed([*late, engagement("late", "ann42", EngagementKind.LIKE, T)])
+    assert await harness.repository.members_by_id([ANN, SHOP]) == {}
+    assert await harness.repository.member_timeline([ANN, SHOP], limit=10) == []
+    await harness.feed([mention("after", "ann", now + HOUR)])
+    back = await harness.repository.member(ANN)
+    assert back is not None and back.mentions == 1
+
 
 async def test_the_same_stream_twice_changes_nothing(harness: Harness) -> None:
     await harness.feed(stream())  # type: ignore[arg-type]

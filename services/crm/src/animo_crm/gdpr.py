@@ -10,8 +10,9 @@ from animo_shared.store import Changes
 
 from .announce import announce
 from .erasure import ErasureParticipant, ExportParticipant
+from .identity import erased_key
 from .members import MemberAdmin
-from .models import Account, ErasureRecord, Member
+from .models import Account, ErasedIdentity, ErasureRecord, Member
 
 # Erasing a member with a longer timeline than this is refused rather than done in part.
 MAX_ENTRIES = 1_000_000
@@ -83,6 +84,9 @@ class Gdpr:
             timeline_entries=entries,
         )
         changes.put(self.repository.erasures, record)
+        for account in identities:
+            key = erased_key(member.brand, account.source, account.handle)
+            changes.put(self.repository.erased, ErasedIdentity(id=key, erased_at=now))
         for participant in self.participants:
             await participant.erase(changes, member.brand, aliases)
         announce(

@@ -12,6 +12,7 @@ from animo_shared.store.port import InsertIfAbsent, Put
 from .models import (
     BrandTiers,
     EmailLink,
+    ErasedIdentity,
     ErasureRecord,
     IdentityDoc,
     Member,
@@ -64,6 +65,7 @@ class CrmRepository:
             "merges", MergeRecord, [Index(("member_id", "merged_at")), Index(("merged_id",))]
         )
         self.erasures = store.collection("erasures", ErasureRecord, [Index(("brand", "erased_at"))])
+        self.erased = store.collection("erased_identities", ErasedIdentity)
         self.tiers = store.collection("tiers", BrandTiers)
         self.segments = store.collection("segments", Segment, [Index(("brand", "created_at"))])
 
@@ -87,6 +89,9 @@ class CrmRepository:
 
     async def identities_by_id(self, ids: Sequence[str]) -> dict[str, IdentityDoc]:
         return await self.identities.get_many(sorted(set(ids))) if ids else {}
+
+    async def erased_identities(self, ids: Sequence[str]) -> dict[str, ErasedIdentity]:
+        return await self.erased.get_many(sorted(set(ids))) if ids else {}
 
     async def email_links(self, ids: Sequence[str]) -> dict[str, EmailLink]:
         return await self.emails.get_many(sorted(set(ids))) if ids else {}

@@ -25,7 +25,7 @@ from animo_shared.store import Changes
 from . import scoring
 from .announce import announce, publish_tier
 from .gate import WriteGate
-from .identity import email_key, member_id, timeline_id
+from .identity import email_key, erased_key, member_id, timeline_id
 from .models import Account, EmailLink, Member, TimelineEntry
 from .repository import CrmRepository
 from .scoring import TierSettings
@@ -83,10 +83,24 @@ class CrmService:
     async def apply(self, events: Sequence[Envelope[Any]], now: datetime) -> Changes:
         """One batch: load what it touches in a few reads, apply in order, write once."""
         async with self.gate.batch():
-            changes = await self._apply([e for e in events if isinstance(e.data, HANDLED)], now)
+            handled = [e for e in events if isinstance(e.data, HANDLED)]
+            changes = await self._apply(await self._not_erased(handled), now)
             if events:
                 self.gate.inflight = events[-1].id
             return changes
+
+    async def _not_erased(self, events: list[Envelope[Any]]) -> list[Envelope[Any]]:
+        """Without what an erased identity did before its erasure: a mention still in a backlog
+        when the member was erased must not bring the person back."""
+        authors = [erased_key(*_author(e.data)) for e in events]
+        erased = await self.repository.erased_identities(authors)
+        if not erased:
+            return events
+        return [
+            event
+            for event, author in zip(events, authors, strict=True)
+            if author not in erased or _at(event.data) > erased[author].erased_at
+        ]
 
     async def _apply(self, events: Sequence[Envelope[Any]], now: datetime) -> Changes:
         changes = Changes()
