@@ -11,7 +11,9 @@ from typing import Any
 import uvicorn
 from fastapi import APIRouter, Depends, FastAPI
 
-from .http import install_common, require_key
+from . import keys_api
+from .access import KeyRegistry, RateLimiter
+from .http import REFUSALS, install_common, mark_scopes, require_key
 from .observability import Metrics, configure_logging
 from .runtime import Runtime
 from .settings import RunMode, ServiceSettings
@@ -47,18 +49,27 @@ def create_service_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = Runtime(service, common, open_store(common, service), metrics)
+        keys = KeyRegistry(open_store(common, "access"), common.key_cache_seconds)
         app.state.service = wire(runtime)
         app.state.runtime = runtime
-        await runtime.start()
-        log.info("%s started", service)
+        await keys.start()
+        app.state.keys = keys
         try:
-            yield
+            await runtime.start()
+            log.info("%s started", service)
+            try:
+                yield
+            finally:
+                await runtime.stop()
+                log.info("%s stopped", service)
         finally:
-            await runtime.stop()
-            log.info("%s stopped", service)
+            await keys.close()
 
     app = FastAPI(title=title, description=description, version="0.1.0", lifespan=lifespan)
     app.state.admin_key = admin_key
+    app.state.service_name = service
+    app.state.limiter = RateLimiter(common.key_rate_per_second)
+    app.state.operator_rate = common.operator_rate_per_second
 
     async def readiness() -> dict[str, bool]:
         runtime: Runtime | None = getattr(app.state, "runtime", None)
@@ -67,8 +78,10 @@ def create_service_app(
         return await runtime.readiness()
 
     install_common(app, metrics, readiness, common.max_body_bytes)
-    for router in routers:
-        app.include_router(router, dependencies=[Depends(require_key)])
+    keyed = len(app.routes)
+    for router in [*routers, keys_api.router]:
+        app.include_router(router, dependencies=[Depends(require_key)], responses=REFUSALS)
+    mark_scopes(app, service, app.routes[keyed:])
     # Routes that authenticate otherwise (signed webhooks) and must not ask for a key.
     for router in public_routers:
         app.include_router(router)

@@ -41,6 +41,15 @@ class CommonSettings(BaseSettings):
         default=None,
         description="The admin API key. Required in production; generated when embedded.",
     )
+    key_cache_seconds: float = Field(
+        default=2.0, ge=0, le=300, description="How long a process trusts what it read of a key."
+    )
+    key_rate_per_second: float = Field(
+        default=50.0, gt=0, description="Requests a second per API key (burst: two seconds' worth)."
+    )
+    operator_rate_per_second: float = Field(
+        default=0, ge=0, description="The same for ANIMO_ADMIN_KEY; 0 means not limited."
+    )
     log_level: str = Field(default="INFO", description="Python log level.")
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest accepted request body (bytes)."
