@@ -78,10 +78,10 @@ def create_service_app(
         return await runtime.readiness()
 
     install_common(app, metrics, readiness, common.max_body_bytes)
-    keyed = len(app.routes)
-    for router in [*routers, keys_api.router]:
+    keyed = [*routers, keys_api.router]
+    mark_scopes(service, keyed)
+    for router in keyed:
         app.include_router(router, dependencies=[Depends(require_key)], responses=REFUSALS)
-    mark_scopes(app, service, app.routes[keyed:])
     # Routes that authenticate otherwise (signed webhooks) and must not ask for a key.
     for router in public_routers:
         app.include_router(router)

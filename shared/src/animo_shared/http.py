@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import math
@@ -59,13 +60,14 @@ async def require_key(
             raise HTTPException(
                 401, str(refused), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
             ) from None
-    route = request.scope.get("route")
-    scope = getattr(route, "animo_scope", None) or default_scope(state.service_name, request.method)
+    scope, brand_query = _route_access(
+        request.scope.get("route"), state.service_name, request.method
+    )
     if not principal.may(scope):
         raise HTTPException(403, f"this API key lacks the scope {scope!r}")
     if principal.restricted:
         brand = request.path_params.get("brand") or request.query_params.get("brand")
-        if brand is None and getattr(route, "animo_brand_query", False):
+        if brand is None and brand_query:
             raise HTTPException(403, "a brand-restricted API key must name its brand (brand=)")
         if brand is not None and not principal.may_see(brand):
             raise HTTPException(403, f"this API key may not act for brand {brand!r}")
@@ -125,24 +127,44 @@ def needs(scope: str) -> dict[str, Any]:
     return {"x-animo-scope": scope}
 
 
-def mark_scopes(app: FastAPI, service: str, routes: Sequence[BaseRoute]) -> None:
-    """Give each keyed route its scope (documented in OpenAPI as `x-animo-scope`) and whether
-    it takes a `brand` query parameter, once, at build time."""
+def _routes(routes: Sequence[BaseRoute]) -> list[APIRoute]:
+    """Every APIRoute under these, through included routers (FastAPI includes them lazily)."""
+    found: list[APIRoute] = []
     for route in routes:
-        if not isinstance(route, APIRoute):
-            continue
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif (inner := getattr(route, "original_router", None)) is not None:
+            found.extend(_routes(inner.routes))
+    return found
+
+
+def mark_scopes(service: str, routers: Sequence[APIRouter]) -> None:
+    """Name each keyed route's scope in its `openapi_extra` (`x-animo-scope`, in the OpenAPI
+    document too) and description, once, before the routers are included."""
+    for route in _routes([r for router in routers for r in router.routes]):
         extra = route.openapi_extra or {}
         method = sorted(route.methods or {"GET"})[0]
         scope = extra.get("x-animo-scope") or default_scope(service, method)
         route.openapi_extra = {**extra, "x-animo-scope": scope}
-        route.animo_scope = scope  # type: ignore[attr-defined]
-        route.animo_brand_query = any(  # type: ignore[attr-defined]
-            p.name == "brand" for p in route.dependant.query_params
-        )
         lines = (route.description or "").rstrip()
         note = f"Scope: `{scope}`."
         if note not in lines:
             route.description = f"{lines}\n\n{note}".strip()
+
+
+def _route_access(route: Any, service: str, method: str) -> tuple[str, bool]:
+    """The scope a matched route needs and whether it takes a `brand` query parameter."""
+    cached: tuple[str, bool] | None = getattr(route, "_animo_access", None)
+    if cached is not None:
+        return cached
+    extra = getattr(route, "openapi_extra", None) or {}
+    scope = extra.get("x-animo-scope") or default_scope(service, method)
+    dependant = getattr(route, "dependant", None)
+    params = dependant.query_params if dependant is not None else []
+    found = (scope, any(p.name == "brand" for p in params))
+    with contextlib.suppress(AttributeError):
+        route._animo_access = found
+    return found
 
 
 def _dollar_key(value: Any, path: list[str | int]) -> list[str | int] | None:
