@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import may_see
 
 from .components import Components
 from .documents import AlertStatus, BrandSettingsDoc
@@ -22,7 +23,11 @@ def _parts(request: Request) -> Components:
     return parts
 
 
-@router.get("/alerts", summary="Spike alerts, newest first")
+@router.get(
+    "/alerts",
+    summary="Spike alerts, newest first",
+    description="A key restricted to some brands must name one (`brand=`).",
+)
 async def list_alerts(
     request: Request,
     brand: Annotated[str | None, Query(pattern=BRAND_PATTERN)] = None,
@@ -36,7 +41,7 @@ async def list_alerts(
 @router.get("/alerts/{alert_id}", summary="One alert, with the figures that raised it")
 async def get_alert(request: Request, alert_id: str) -> AlertView:
     alert = await _parts(request).alert_repository.alert(alert_id)
-    if alert is None:
+    if alert is None or not may_see(request, alert.brand):
         raise HTTPException(404, f"no alert {alert_id!r}")
     return AlertView.of(alert)
 
