@@ -1,4 +1,8 @@
-"""Moderation's HTTP routes for decisions: list, get, audit trail, and a synchronous check."""
+"""Moderation's HTTP routes for decisions: list, get, audit trail, and a synchronous check.
+
+A brand-restricted key lists its brands' decisions only (`brand` is required, and checked by
+`require_key`); another brand's decision read by id is a 404, as if it did not exist.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 
 from animo_shared.events import BRAND_PATTERN, ModerationAction
+from animo_shared.http import check_brand, may_see, needs, visible_brands
 
 from .api_models import (
     ACTOR_PATTERN,
@@ -67,8 +72,12 @@ def invalid(problems: Sequence[tuple[tuple[str | int, ...], str]]) -> RequestVal
     "/moderate",
     summary="Judge a text now (a draft, a tool) under a brand's policy; nothing is stored",
     response_model=ModerationResult,
+    # It stores nothing: reading is enough (the publisher checks its drafts with it).
+    openapi_extra=needs("moderation:read"),
 )
 async def moderate(request: Request, body: ModerateRequest) -> ModerationResult:
+    if body.brand is not None:
+        check_brand(request, body.brand)  # another brand's policy is that brand's data
     if len(body.text) > MAX_TEXT_CHARS:
         message = (
             f"text is {len(body.text)} characters long; at most {MAX_TEXT_CHARS} are "
@@ -94,7 +103,7 @@ async def list_decisions(
 @router.get("/decisions/{mention_id}", summary="The decision on one mention, with its evidence")
 async def get_decision(request: Request, mention_id: str) -> Decision:
     found = await components(request).decisions.get(mention_id)
-    if found is None:
+    if found is None or not may_see(request, found.brand):
         raise HTTPException(404, f"no decision for mention {mention_id!r} (yet)")
     return found
 
@@ -105,7 +114,9 @@ async def get_decision(request: Request, mention_id: str) -> Decision:
 )
 async def get_audit(request: Request, mention_id: str) -> AuditTrail:
     try:
-        decision, entries = await components(request).reviews.audit(mention_id)
+        decision, entries = await components(request).reviews.audit(
+            mention_id, visible_brands(request)
+        )
     except NotQueued as error:
         raise HTTPException(404, str(error)) from None
     return AuditTrail(

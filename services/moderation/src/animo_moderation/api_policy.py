@@ -1,5 +1,8 @@
 """Moderation's HTTP routes for brand policies: read, change (a new version), list, activate,
-and dry-run a draft on the mentions already decided."""
+and dry-run a draft on the mentions already decided.
+
+Each route names its brand in the path, so `require_key` refuses another brand's key (403).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import needs
 
 from .api import ActorHeader, actor, invalid
 from .api_models import (
@@ -126,6 +130,7 @@ async def activate_version(
 @router.post(
     "/policy:dry-run",
     summary="What a draft policy would change on the brand's mentions in a window; stores nothing",
+    openapi_extra=needs("moderation:read"),  # a replay that stores nothing: reading is enough
 )
 async def dry_run_policy(
     request: Request,

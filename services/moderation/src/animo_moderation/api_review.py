@@ -1,4 +1,10 @@
-"""Moderation's HTTP routes for the human review queue: list, claim, approve, reject."""
+"""Moderation's HTTP routes for the human review queue: list, claim, approve, reject.
+
+Deciding takes `moderation:review` (reading the queue, `moderation:read`); allow-listing a
+decision's terms on a rejection changes the brand's policy, so it takes `moderation:write` too.
+A brand-restricted key lists the queue of a brand it names (`require_key` refuses it one across
+brands), and another brand's item, read or decided by id, is a 404 before anything changes.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import AfterValidator
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import needs, principal_of, visible_brands
 
 from .api import ActorHeader, actor, invalid
 from .api_models import ApproveBody, ClaimBody, RejectBody, ReviewPage, ReviewResult
@@ -18,6 +25,8 @@ from .review import InvalidRuling, ReviewError, Ruling
 from .review_service import NotQueued
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
+REVIEW = needs("moderation:review")
+POLICY_WRITE = "moderation:write"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -53,7 +62,11 @@ def _conflict(error: ReviewError) -> NoReturn:
     raise HTTPException(409, detail)
 
 
-@router.get("", summary="The review queue, oldest first")
+@router.get(
+    "",
+    summary="The review queue, oldest first",
+    description="A brand-restricted API key must name its brand (`brand=`).",
+)
 async def list_queue(
     request: Request,
     brand: Annotated[str | None, Query(pattern=BRAND_PATTERN)] = None,
@@ -75,7 +88,7 @@ async def list_queue(
 @router.get("/{decision_id}", summary="One queued decision")
 async def get_item(request: Request, decision_id: str) -> ReviewItem:
     try:
-        return await components(request).reviews.item(decision_id)
+        return await components(request).reviews.item(decision_id, visible_brands(request))
     except NotQueued as error:
         raise HTTPException(404, str(error)) from None
 
@@ -83,13 +96,16 @@ async def get_item(request: Request, decision_id: str) -> ReviewItem:
 @router.post(
     "/{decision_id}:claim",
     summary="Claim a queued decision for a while (409 while someone else holds it)",
+    openapi_extra=REVIEW,
 )
 async def claim(
     request: Request, decision_id: str, body: ClaimBody | None = None, who: ActorHeader = None
 ) -> ReviewItem:
     reviewer = actor(who, body.reviewer if body else None)
     try:
-        return await components(request).reviews.claim(decision_id, reviewer, utcnow())
+        return await components(request).reviews.claim(
+            decision_id, reviewer, utcnow(), visible_brands(request)
+        )
     except NotQueued as error:
         raise HTTPException(404, str(error)) from None
     except ReviewError as error:
@@ -112,6 +128,7 @@ async def _settle(
             utcnow(),
             allow_list=allow_list,
             allow_terms=allow_terms or [],
+            brands=visible_brands(request),
         )
     except NotQueued as error:
         raise HTTPException(404, str(error)) from None
@@ -127,6 +144,7 @@ async def _settle(
 @router.post(
     "/{decision_id}:approve",
     summary="The proposal stands (a `review` becomes `hide`); publishes decision.reviewed",
+    openapi_extra=REVIEW,
 )
 async def approve(
     request: Request, decision_id: str, body: ApproveBody | None = None, who: ActorHeader = None
@@ -139,10 +157,14 @@ async def approve(
 @router.post(
     "/{decision_id}:reject",
     summary="The proposal was wrong: the final action instead, and optionally allow its terms",
+    description="`allow_list: true` makes a new policy version: it takes `moderation:write` too.",
+    openapi_extra=REVIEW,
 )
 async def reject(
     request: Request, decision_id: str, body: RejectBody, who: ActorHeader = None
 ) -> ReviewResult:
+    if body.allow_list and not principal_of(request).may(POLICY_WRITE):
+        raise HTTPException(403, f"this API key lacks the scope {POLICY_WRITE!r}")
     reviewer = actor(who, body.reviewer)
     ruling = Ruling(approve=False, reason=body.reason, action=body.action)
     return await _settle(

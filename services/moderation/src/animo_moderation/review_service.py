@@ -31,6 +31,15 @@ class NotQueued(LookupError):
     pass
 
 
+# The brands a caller may see (None: every brand). Another brand's item or decision is
+# NotQueued, exactly as a missing one, so its id is not even confirmed to exist.
+Visible = frozenset[str] | None
+
+
+def _visible(brand: str, brands: Visible) -> bool:
+    return brands is None or brand in brands
+
+
 def audit_entry(
     item: ReviewItem, kind: str, actor: str, at: datetime, **fields: object
 ) -> AuditEntry:
@@ -72,9 +81,9 @@ class ReviewService:
         self.commit = commit
         self.lease = lease
 
-    async def item(self, decision_id: str) -> ReviewItem:
+    async def item(self, decision_id: str, brands: Visible = None) -> ReviewItem:
         found = await self.reviews.get(decision_id)
-        if found is None:
+        if found is None or not _visible(found.brand, brands):
             raise NotQueued(f"decision {decision_id!r} is not in the review queue")
         return found
 
@@ -98,8 +107,10 @@ class ReviewService:
         check_claimable(now_item, reviewer, now)
         raise ClaimedByOther(f"decision {item.id} changed meanwhile: try again", now_item)
 
-    async def claim(self, decision_id: str, reviewer: str, now: datetime) -> ReviewItem:
-        held = await self._take(await self.item(decision_id), reviewer, now)
+    async def claim(
+        self, decision_id: str, reviewer: str, now: datetime, brands: Visible = None
+    ) -> ReviewItem:
+        held = await self._take(await self.item(decision_id, brands), reviewer, now)
         entry = audit_entry(held, "claimed", reviewer, now, from_action=held.proposed_action)
         await self.reviews.add_audit(entry)
         return held
@@ -113,9 +124,10 @@ class ReviewService:
         *,
         allow_list: bool = False,
         allow_terms: Sequence[str] = (),
+        brands: Visible = None,
     ) -> tuple[ReviewItem, Decision, PolicyVersion | None]:
         """Approve or reject a queued decision; a rejection may allow-list its terms."""
-        item = await self.item(decision_id)
+        item = await self.item(decision_id, brands)
         settled(item, reviewer, ruling, now)  # refuse a bad verdict before taking the lease
         decision = await self.decisions.get(item.mention_id)
         if decision is None:
@@ -189,9 +201,11 @@ class ReviewService:
         await self.commit(changes)
         return done, updated, version
 
-    async def audit(self, mention_id: str) -> tuple[Decision, list[AuditEntry]]:
+    async def audit(
+        self, mention_id: str, brands: Visible = None
+    ) -> tuple[Decision, list[AuditEntry]]:
         decision = await self.decisions.get(mention_id)
-        if decision is None:
+        if decision is None or not _visible(decision.brand, brands):
             raise NotQueued(f"no decision for mention {mention_id!r} (yet)")
         decided = AuditEntry(
             id=derive_id("audit", decision.decision_id, "decided"),
@@ -209,4 +223,4 @@ class ReviewService:
         return decision, sorted(entries, key=lambda e: (e.at, _STEP.get(e.kind, 9)))
 
 
-__all__ = ["NotQueued", "ReviewError", "ReviewService"]
+__all__ = ["NotQueued", "ReviewError", "ReviewService", "Visible"]
