@@ -1,7 +1,8 @@
-"""Ingest's HTTP routes for mentions and engagement: thin, they validate and hand over to the service."""
+"""Ingest's HTTP routes for mentions and engagement: thin, they validate, check brands, hand over."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import check_brand, may_see, visible_brands
 from animo_shared.observability import correlation_id
 
 from .components import ingest_of
@@ -31,6 +33,15 @@ def accepted(answer: BaseModel) -> Response:
     FastAPI's own path would convert, re-validate and re-encode each (the route still
     declares its model, for the OpenAPI document)."""
     return Response(answer.model_dump_json(), status_code=202, media_type="application/json")
+
+
+def check_brands(request: Request, brands: Iterable[str]) -> None:
+    """403 unless the key may act for every brand a batch names, checked before any item is
+    stored: a batch is accepted whole or refused whole, never half."""
+    if visible_brands(request) is None:
+        return  # an unrestricted key: nothing to check on the hot path
+    for brand in dict.fromkeys(brands):
+        check_brand(request, brand)
 
 
 Brand = Annotated[str, Query(pattern=BRAND_PATTERN, examples=["velo-lumen"])]
@@ -63,6 +74,8 @@ ENGAGEMENT_EXAMPLE: dict[str, Any] = {
     response_model=AcceptedMentions,
     tags=["mentions"],
     summary="Accept one mention or a batch of up to 1,000",
+    description="A brand-restricted API key may name only its brands: one item of another "
+    "brand refuses the whole batch (403) and nothing of it is stored.",
     response_description="The id of each mention, the queries it matched; repeats are reported, "
     "not stored again.",
 )
@@ -84,10 +97,16 @@ async def post_mentions(
     ],
 ) -> Response:
     items = body.mentions if isinstance(body, MentionBatch) else [body]
+    check_brands(request, (item.brand for item in items))
     return accepted(await ingest_of(request).service.accept(items, utcnow(), correlation_id.get()))
 
 
-@router.get("/mentions", tags=["mentions"], summary="Mentions accepted for a brand, newest first")
+@router.get(
+    "/mentions",
+    tags=["mentions"],
+    summary="Mentions accepted for a brand, newest first",
+    description="A brand-restricted API key may name only its brands (403 otherwise).",
+)
 async def list_mentions(
     request: Request,
     brand: Brand,
@@ -100,10 +119,16 @@ async def list_mentions(
     return MentionPage(items=items, total=total)
 
 
-@router.get("/mentions/{mention_id}", tags=["mentions"], summary="One accepted mention")
+@router.get(
+    "/mentions/{mention_id}",
+    tags=["mentions"],
+    summary="One accepted mention",
+    description="To a brand-restricted API key, another brand's mention is not found (404).",
+)
 async def get_mention(request: Request, mention_id: str) -> MentionRecord:
     found = await ingest_of(request).mentions.get(mention_id)
-    if found is None:
+    # Another brand's mention answers like a missing one: its id is not confirmed to exist.
+    if found is None or not may_see(request, found.brand):
         raise HTTPException(404, f"no mention {mention_id!r}")
     return found
 
@@ -114,6 +139,8 @@ async def get_mention(request: Request, mention_id: str) -> MentionRecord:
     response_model=AcceptedEngagement,
     tags=["engagement"],
     summary="Accept one engagement event or a batch of up to 1,000",
+    description="A brand-restricted API key may name only its brands: one event of another "
+    "brand refuses the whole batch (403) and nothing of it is stored.",
     response_description="The id of each event; repeats are reported, not published again.",
 )
 async def post_engagement(
@@ -143,5 +170,6 @@ async def post_engagement(
     ],
 ) -> Response:
     items = body.events if isinstance(body, EngagementBatch) else [body]
+    check_brands(request, (item.brand for item in items))
     service = ingest_of(request).service
     return accepted(await service.accept_engagement(items, utcnow(), correlation_id.get()))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import check_brand, needs, visible_brands
 
 from .brands import (
     BrandIn,
@@ -68,7 +69,13 @@ QUERY_EXAMPLES: dict[str, Any] = {
 }
 
 
-@router.post("/brands", status_code=201, tags=["brands"], summary="Register a brand")
+@router.post(
+    "/brands",
+    status_code=201,
+    tags=["brands"],
+    summary="Register a brand",
+    description="A brand-restricted API key may register only its own brands (403 otherwise).",
+)
 async def create_brand(
     request: Request,
     body: Annotated[
@@ -87,16 +94,24 @@ async def create_brand(
         ),
     ],
 ) -> BrandOut:
+    check_brand(request, body.id)
     return BrandOut.of(await ingest_of(request).brands.create_brand(body, utcnow()))
 
 
-@router.get("/brands", tags=["brands"], summary="Registered brands, by id")
+@router.get(
+    "/brands",
+    tags=["brands"],
+    summary="Registered brands, by id",
+    description="To a brand-restricted API key, only its own brands (and `total` counts only "
+    "them).",
+)
 async def list_brands(
     request: Request,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> BrandPage:
-    items, total = await ingest_of(request).brands.store.page_brands(limit, offset)
+    brands = ingest_of(request).brands
+    items, total = await brands.page_brands(limit, offset, only=visible_brands(request))
     return BrandPage(items=[BrandOut.of(b) for b in items], total=total)
 
 
@@ -179,7 +194,9 @@ async def delete_query(request: Request, brand: BrandPath, query_id: str) -> Res
     "/queries:test",
     tags=["queries"],
     summary="Try a query on sample texts before saving it",
+    description="Computes only: nothing is stored, no brand's data is read.",
     responses=SYNTAX_ERROR,  # type: ignore[arg-type]
+    openapi_extra=needs("ingest:read"),
 )
 async def try_out_query(
     body: Annotated[

@@ -6,7 +6,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -140,7 +140,7 @@ class SampleText(_Strict):
 
 class QueryTest(_Strict):
     query: str = Field(min_length=1, max_length=20_000)
-    texts: list[str | SampleText] = Field(
+    texts: list[Annotated[str, Field(min_length=1, max_length=100_000)] | SampleText] = Field(
         min_length=1, max_length=100, description="Plain strings, or texts with their fields."
     )
 
@@ -203,6 +203,16 @@ class BrandService:
         if record is None:
             raise NotFound(f"no brand {brand!r}")
         return record
+
+    async def page_brands(
+        self, limit: int, offset: int, only: frozenset[str] | None = None
+    ) -> tuple[list[BrandRecord], int]:
+        """A page of brands by id, and how many there are; `only`: of these brands alone."""
+        if only is None:
+            return await self.store.page_brands(limit, offset)
+        # A brand-restricted key names a handful of brands: read each, page in memory.
+        found = [record for b in sorted(only) if (record := await self.store.get_brand(b))]
+        return found[offset : offset + limit], len(found)
 
     async def update_brand(self, brand: str, body: BrandPatch, now: datetime) -> BrandRecord:
         record = await self.brand(brand)
