@@ -64,7 +64,8 @@ class Payload(BaseModel):
 class Author(Payload):
     handle: Handle
     name: str | None = Field(default=None, max_length=200)
-    followers: int | None = Field(default=None, ge=0)
+    # Bounded: counts are summed in 64-bit integers (reach); no account comes near 10^12.
+    followers: int | None = Field(default=None, ge=0, le=1_000_000_000_000)
 
 
 class MentionReceived(Payload):

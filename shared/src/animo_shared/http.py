@@ -91,7 +91,17 @@ class Problem(BaseModel):
     detail: Any
 
 
+class Invalid(BaseModel):
+    detail: str | list[dict[str, Any]] | dict[str, Any]
+
+
 REFUSALS: dict[int | str, dict[str, Any]] = {
+    422: {
+        "model": Invalid,
+        "description": "Input refused: FastAPI's list of errors (each with `loc` and `msg`), "
+        "or one sentence (or `{type, msg}`) when the fault is between fields or against stored "
+        "state.",
+    },
     401: {"model": Problem, "description": "No API key, or an invalid, revoked or expired one."},
     403: {"model": Problem, "description": "The key lacks the route's scope, or the brand."},
     429: {"model": Problem, "description": "Over the key's rate; see `Retry-After`."},

@@ -105,6 +105,17 @@ async def test_find_filters_ranges_sorts_and_pages(store: Store) -> None:
     assert await items.count({"brand": "b1"}, range=window) == 3
 
 
+async def test_any_year_round_trips_and_sorts(store: Store) -> None:
+    # A client may send year 37 or 9999: stored, read back, and in time order like any other.
+    items = items_of(store)
+    years = [37, 483, 1999, 2026, 9999]
+    for year in years:
+        await items.put(Item(id=f"y{year}", brand="b", status="s", at=T0.replace(year=year)))
+    found = await items.find({"brand": "b"}, order_by="at")
+    assert [i.at.year for i in found] == years
+    assert found[0].at == T0.replace(year=37)
+
+
 async def test_queries_refuse_unindexed_fields_and_operator_values(store: Store) -> None:
     items = items_of(store)
     await items.put(Item(id="a", brand="b1", status="new", at=T0))

@@ -37,7 +37,7 @@ SignatureHeader = Annotated[
     Header(
         alias="X-Animo-Signature",
         description='"sha256=" + hex HMAC-SHA256(secret, timestamp + "." + raw body)',
-        examples=["sha256=5d7a…"],
+        examples=["sha256=5d7a0c1e9b8f..."],
     ),
 ]
 TimestampHeader = Annotated[

@@ -19,7 +19,8 @@ class _Strict(BaseModel):
 class AuthorIn(_Strict):
     handle: str = Field(min_length=1, max_length=200, examples=["marie_l"])
     name: str | None = Field(default=None, max_length=200)
-    followers: int | None = Field(default=None, ge=0)
+    # Bounded: counts are summed in 64-bit integers (reach); no account comes near 10^12.
+    followers: int | None = Field(default=None, ge=0, le=1_000_000_000_000)
 
 
 class MentionIn(_Strict):

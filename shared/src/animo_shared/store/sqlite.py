@@ -28,8 +28,9 @@ from .port import (
     StoreError,
 )
 
-# One fixed width for every stored instant, so text order is time order in indexes.
-_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+# One fixed width for every stored instant, so text order is time order in indexes. The year is
+# padded by hand: `%Y` writes year 483 as "483" on glibc, which then does not parse back.
+_TIME_FORMAT = "-%m-%dT%H:%M:%S.%fZ"
 R = TypeVar("R")
 
 
@@ -37,7 +38,8 @@ def _scalar(value: Scalar) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime(_TIME_FORMAT)
+        value = value.astimezone(UTC)
+        return f"{value.year:04d}{value.strftime(_TIME_FORMAT)}"
     return value
 
 
