@@ -37,7 +37,8 @@ SCOPES: dict[str, str] = {
     "publisher:write": "write posts, campaigns and channels",
     "publisher:approve": "approve or reject posts",
     "crm:read": "read members, segments, loyalty",
-    "crm:write": "change members, segments, loyalty; erase members",
+    "crm:write": "change members, segments, loyalty",
+    "crm:gdpr": "export a member's personal data, erase a member everywhere (GDPR requests)",
     "reports:read": "read reports, alerts and spike settings",
     "reports:write": "change report settings (thresholds, alert rules)",
 }

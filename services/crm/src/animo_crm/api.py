@@ -1,4 +1,8 @@
-"""The CRM's member routes: leaderboards, profiles, timeline, tags, consents, notes, links, press."""
+"""The CRM's member routes: leaderboards, profiles, timeline, tags, consents, notes, links, press.
+
+A brand-restricted key names its brand on the lists (`brand=` is required, `require_key` checks
+it) and gets the 404 of an unknown id for another brand's member, before anything is changed.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import may_see, needs
 
 from . import scoring
 from .audience import select
@@ -23,6 +28,10 @@ router = APIRouter(prefix="/v1", tags=["members"])
 Sort = Literal["influence", "reach", "love", "sentiment", "mentions", "last_seen"]
 BrandPath = Annotated[str, Path(pattern=BRAND_PATTERN)]
 MemberId = Annotated[str, Field(min_length=1, max_length=100)]
+# A person's whole file, or its erasure everywhere (irreversible, fanned out to every service
+# on `member.erased`): a scope of its own, for whoever answers GDPR requests, so that keys
+# that read or edit members (`crm:read`, `crm:write`) can do neither.
+GDPR = needs("crm:gdpr")
 
 
 class _Strict(BaseModel):
@@ -84,6 +93,16 @@ async def _call(work: Any) -> Any:
         raise HTTPException(422, str(error)) from None
 
 
+async def visible_member(request: Request, member_id: str) -> Member:
+    """The member (or the one it was merged into). A member of a brand the caller's key may not
+    see gets the same 404 as an unknown id: member ids derive from brand, source and handle, so
+    a 403 would confirm that a person is in another brand's community."""
+    member: Member = await _call(components(request).admin.get(member_id))
+    if not may_see(request, member.brand):
+        raise HTTPException(404, f"no member {member_id!r}")
+    return member
+
+
 def parse_filter(text: str | None) -> Filter | None:
     if text is None:
         return None
@@ -141,7 +160,7 @@ async def press_list(
 @router.get("/members/{member_id}", summary="A member's profile, scores and latest timeline")
 async def get_member(request: Request, member_id: str) -> Profile:
     c = components(request)
-    member: Member = await _call(c.admin.get(member_id))
+    member = await visible_member(request, member_id)
     aliases = [member.id, *(i for i in member.identity_ids if i != member.id)]
     timeline = await c.repository.member_timeline(aliases, limit=20)
     notes = await c.repository.member_timeline(aliases, limit=5, kind="note")
@@ -165,7 +184,7 @@ async def get_timeline(
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> TimelinePage:
     c = components(request)
-    member: Member = await _call(c.admin.get(member_id))
+    member = await visible_member(request, member_id)
     aliases = [member.id, *(i for i in member.identity_ids if i != member.id)]
     items = await c.repository.member_timeline(
         aliases, limit=limit, offset=offset, kind=kind, before=before
@@ -176,6 +195,7 @@ async def get_timeline(
 @router.patch("/members/{member_id}", summary="Set a member's tags and consents")
 async def update_member(request: Request, member_id: str, body: MemberUpdate) -> MemberView:
     consents = {str(k): v for k, v in body.consents.items()} if body.consents else None
+    await visible_member(request, member_id)
     c = components(request)
     found: Member = await _call(c.admin.update(member_id, tags=body.tags, consents=consents))
     return await c.repository.view(found)
@@ -183,6 +203,7 @@ async def update_member(request: Request, member_id: str, body: MemberUpdate) ->
 
 @router.post("/members/{member_id}/notes", status_code=201, summary="Note something about a member")
 async def add_note(request: Request, member_id: str, body: NoteIn) -> TimelineEntry:
+    await visible_member(request, member_id)
     entry: TimelineEntry = await _call(
         components(request).admin.add_note(member_id, body.text, body.author)
     )
@@ -191,6 +212,10 @@ async def add_note(request: Request, member_id: str, body: NoteIn) -> TimelineEn
 
 @router.post("/members/{member_id}/merge", summary="Link another member into this one")
 async def merge(request: Request, member_id: str, body: LinkIn) -> MemberView:
+    # Both must be the caller's to see: the other one too answers 404, not the 422 that says
+    # "different brands" (which would confirm it exists).
+    await visible_member(request, member_id)
+    await visible_member(request, body.member_id)
     c = components(request)
     found: Member = await _call(c.admin.merge(member_id, body.member_id))
     return await c.repository.view(found)
@@ -198,6 +223,8 @@ async def merge(request: Request, member_id: str, body: LinkIn) -> MemberView:
 
 @router.post("/members/{member_id}/unmerge", summary="Undo a merge: the other member returns")
 async def unmerge(request: Request, member_id: str, body: LinkIn) -> dict[str, MemberView]:
+    await visible_member(request, member_id)
+    await visible_member(request, body.member_id)
     c = components(request)
     survivor, restored = await _call(c.admin.unmerge(member_id, body.member_id))
     return {
@@ -209,7 +236,7 @@ async def unmerge(request: Request, member_id: str, body: LinkIn) -> dict[str, M
 @router.get("/members/{member_id}/merges", summary="A member's merge history")
 async def merges(request: Request, member_id: str) -> list[MergeRecord]:
     c = components(request)
-    member: Member = await _call(c.admin.get(member_id))
+    member = await visible_member(request, member_id)
     found: dict[str, MergeRecord] = {}
     for alias in [member.id, *member.identity_ids]:
         found.update({m.id: m for m in await c.repository.merge_history(alias)})
@@ -218,6 +245,7 @@ async def merges(request: Request, member_id: str) -> list[MergeRecord]:
 
 @router.put("/members/{member_id}/outreach", summary="Put a member on the press list, or move it")
 async def set_outreach(request: Request, member_id: str, body: OutreachIn) -> MemberView:
+    await visible_member(request, member_id)
     outreach = Outreach(**body.model_dump(), updated_at=utcnow())
     c = components(request)
     found: Member = await _call(c.admin.set_outreach(member_id, outreach))
@@ -226,19 +254,28 @@ async def set_outreach(request: Request, member_id: str, body: OutreachIn) -> Me
 
 @router.delete("/members/{member_id}/outreach", summary="Take a member off the press list")
 async def clear_outreach(request: Request, member_id: str) -> MemberView:
+    await visible_member(request, member_id)
     c = components(request)
     found: Member = await _call(c.admin.set_outreach(member_id, None))
     return await c.repository.view(found)
 
 
-@router.get("/members/{member_id}/export", summary="GDPR: everything kept about a member")
+@router.get(
+    "/members/{member_id}/export",
+    summary="GDPR: everything kept about a member",
+    openapi_extra=GDPR,
+)
 async def export(request: Request, member_id: str) -> dict[str, Any]:
+    await visible_member(request, member_id)
     found: dict[str, Any] = await _call(components(request).gdpr.export(member_id))
     return found
 
 
-@router.delete("/members/{member_id}", summary="GDPR: erase a member everywhere")
+@router.delete(
+    "/members/{member_id}", summary="GDPR: erase a member everywhere", openapi_extra=GDPR
+)
 async def erase(request: Request, member_id: str) -> dict[str, Any]:
+    await visible_member(request, member_id)
     record = await _call(components(request).gdpr.erase(member_id))
     return {"erased": member_id, **record.model_dump(mode="json")}
 

@@ -1,4 +1,9 @@
-"""Loyalty's HTTP routes: a member's points and rewards, a brand's rules, catalogue and programme."""
+"""Loyalty's HTTP routes: a member's points and rewards, a brand's rules, catalogue and programme.
+
+Brand routes are checked by `require_key` (the brand is in the path). A member's routes answer
+404 `unknown_member`, as for an unknown id, when the member is of a brand the caller's key may
+not see, before anything is read or changed.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import check_brand, may_see, principal_of
 
-from .loyalty import LoyaltyError
+from .api import components
+from .loyalty import LoyaltyError, NotFound
 from .loyalty_app import Loyalty, grant_manually
 from .loyalty_models import (
     Grant,
@@ -49,13 +56,36 @@ async def _loyalty(request: Request) -> AsyncIterator[Loyalty]:
 Service = Annotated[Loyalty, Depends(_loyalty)]
 
 
+async def _member_brand(request: Request, svc: Loyalty, member_id: str) -> str | None:
+    """The brand of a member loyalty knows: its wallet's, else its member's, merged or not
+    (None: unknown, each route answers that as before).
+
+    404 `unknown_member` for a member of a brand the caller's key may not see and, for a
+    brand-restricted key, for an unknown id too: the grants list answers an unknown id with an
+    empty page, so a 404 for another brand's member alone would confirm that it exists.
+    """
+    wallet = await svc.repo.wallets.get(member_id)
+    if wallet is not None:
+        brand: str | None = wallet.brand
+    else:
+        member = await components(request).repository.member(member_id)
+        brand = member.brand if member else None
+    if (brand is None and principal_of(request).restricted) or (
+        brand is not None and not may_see(request, brand)
+    ):
+        raise NotFound("unknown_member", f"no member {member_id!r}")
+    return brand
+
+
 @router.get("/members/{member_id}/loyalty", summary="A member's balance and ledger, newest first")
 async def member_loyalty(
+    request: Request,
     member_id: str,
     svc: Service,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> LoyaltyView:
+    await _member_brand(request, svc, member_id)
     wallet = await svc.repo.wallets.get(member_id)
     if wallet is None and not await svc.directory.exists(member_id):
         raise HTTPException(404, {"type": "unknown_member", "msg": f"no member {member_id!r}"})
@@ -76,7 +106,9 @@ async def member_loyalty(
     status_code=201,
     summary="Spend points on a reward (409 when the balance or the stock falls short)",
 )
-async def redeem(member_id: str, body: RedeemIn, svc: Service) -> Grant:
+async def redeem(request: Request, member_id: str, body: RedeemIn, svc: Service) -> Grant:
+    # Before the idempotent replay too: a known request id must not return another brand's grant.
+    await _member_brand(request, svc, member_id)
     return await svc.rewards.redeem(member_id, body, utcnow())
 
 
@@ -85,17 +117,25 @@ async def redeem(member_id: str, body: RedeemIn, svc: Service) -> Grant:
     status_code=201,
     summary="Offer a reward or bonus points (goodwill, manual); needs the member's consent",
 )
-async def grant(member_id: str, body: GrantIn, svc: Service) -> GrantOut:
+async def grant(request: Request, member_id: str, body: GrantIn, svc: Service) -> GrantOut:
+    check_brand(request, body.brand)
+    brand = await _member_brand(request, svc, member_id)
+    if brand is not None and brand != body.brand:
+        # `grant_manually` compares the wallet's brand only: a member without one yet would be
+        # credited under the body's brand.
+        raise NotFound("unknown_member", f"no member {member_id!r} in brand {body.brand!r}")
     return await grant_manually(svc, member_id, body, utcnow())
 
 
 @router.get("/members/{member_id}/loyalty/grants", summary="A member's rewards, newest first")
 async def member_grants(
+    request: Request,
     member_id: str,
     svc: Service,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> GrantPage:
+    await _member_brand(request, svc, member_id)
     items, total = await svc.repo.grants_of(member_id, limit, offset)
     return GrantPage(items=items, total=total)
 

@@ -1,4 +1,8 @@
-"""Segment routes: saved audiences in the filter language, their size, members and CSV export."""
+"""Segment routes: saved audiences in the filter language, their size, members and CSV export.
+
+A brand-restricted key saves and previews segments of its brands only (403 naming the body's
+brand) and gets the 404 of an unknown id for another brand's segment.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import check_brand, may_see, needs
 
 from .api import MemberPage, Sort, components, parse_filter
 from .audience import matching, select
@@ -47,10 +52,16 @@ async def _size(request: Request, brand: str, where: Filter) -> int:
     return (await select(repository, brand, "influence", where, limit=1, offset=0, now=utcnow()))[1]
 
 
-async def _segment(request: Request, segment_id: str) -> tuple[Segment, Filter]:
+async def _stored(request: Request, segment_id: str) -> Segment:
+    """The segment, or 404, also when it is another brand's than the caller's key may see."""
     found = await components(request).repository.segments.get(segment_id)
-    if found is None:
+    if found is None or not may_see(request, found.brand):
         raise HTTPException(404, f"no segment {segment_id!r}")
+    return found
+
+
+async def _segment(request: Request, segment_id: str) -> tuple[Segment, Filter]:
+    found = await _stored(request, segment_id)
     where = parse_filter(found.filter)
     assert where is not None
     return found, where
@@ -58,6 +69,7 @@ async def _segment(request: Request, segment_id: str) -> tuple[Segment, Filter]:
 
 @router.post("/segments", status_code=201, summary="Save a segment")
 async def create_segment(request: Request, body: SegmentIn) -> SegmentOut:
+    check_brand(request, body.brand)
     where = parse_filter(body.filter)
     assert where is not None
     segment = Segment(
@@ -71,8 +83,13 @@ async def create_segment(request: Request, body: SegmentIn) -> SegmentOut:
     return SegmentOut(segment=segment, size=await _size(request, body.brand, where))
 
 
-@router.post("/segments/preview", summary="How many members a filter selects (nothing saved)")
+@router.post(
+    "/segments/preview",
+    summary="How many members a filter selects (nothing saved)",
+    openapi_extra=needs("crm:read"),  # a read with a body: it stores nothing
+)
 async def preview(request: Request, body: PreviewIn) -> MemberPage:
+    check_brand(request, body.brand)
     where = parse_filter(body.filter)
     repository = components(request).repository
     items, total = await select(
@@ -98,6 +115,7 @@ async def get_segment(request: Request, segment_id: str) -> SegmentOut:
 
 @router.delete("/segments/{segment_id}", status_code=204, summary="Delete a segment")
 async def delete_segment(request: Request, segment_id: str) -> None:
+    await _stored(request, segment_id)
     if not await components(request).repository.segments.delete(segment_id):
         raise HTTPException(404, f"no segment {segment_id!r}")
 
