@@ -92,7 +92,10 @@ class ChannelIn(BaseModel):
     @classmethod
     def _secret_into_credentials(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("secret") is not None:
-            creds = dict(data.get("credentials") or {})
+            given = data.get("credentials") or {}
+            if not isinstance(given, dict):
+                return data  # not an object: the field's own validation names the error
+            creds = dict(given)
             creds.setdefault("secret", data["secret"])
             data = {**data, "credentials": creds}
         return data
