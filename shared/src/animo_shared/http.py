@@ -193,8 +193,76 @@ def _dollar_key(value: Any, path: list[str | int]) -> list[str | int] | None:
     return None
 
 
+# A JSON escape of a UTF-16 surrogate: only then can a parsed string hold a lone one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _not_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _lone_surrogate(value: Any, path: list[str | int]) -> list[str | int] | None:
+    """The path to the first string or key holding a lone surrogate (not storable, not sendable)."""
+    if isinstance(value, str):
+        return path if _not_unicode(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if _not_unicode(key):
+                return [*path, key.encode("utf-8", "backslashreplace").decode()]
+            found = _lone_surrogate(item, [*path, key])
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _lone_surrogate(item, [*path, index])
+            if found is not None:
+                return found
+    return None
+
+
+def _refusal(body: bytes) -> dict[str, Any] | None:
+    """The 422 detail for a JSON body that is not UTF-8 or holds a `$` key or a lone surrogate."""
+    if not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return {
+                "type": "json_invalid",
+                "loc": ["body", error.start],
+                "msg": "the body is not UTF-8 (JSON must be)",
+            }
+    dollar = b"$" in body
+    surrogate = _SURROGATE_ESCAPE.search(body) is not None
+    if not (dollar or surrogate):
+        return None
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None  # FastAPI answers malformed JSON with its own precise 422
+    found = _dollar_key(parsed, ["body"]) if dollar else None
+    if found is not None:
+        return {
+            "type": "forbidden_key",
+            "loc": found,
+            "msg": "keys starting with '$' are not accepted",
+        }
+    found = _lone_surrogate(parsed, ["body"]) if surrogate else None
+    if found is not None:
+        return {
+            "type": "invalid_unicode",
+            "loc": found,
+            "msg": "a lone UTF-16 surrogate is not Unicode text",
+        }
+    return None
+
+
 class BodyGuard:
-    """Refuses bodies over the limit (413) and JSON with `$`-prefixed keys (422), before any route runs."""
+    """Refuses bodies over the limit (413) and JSON with `$`-prefixed keys or lone surrogates
+    (422), before any route runs."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -224,20 +292,10 @@ class BodyGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if b"json" in headers.get(b"content-type", b"") and b"$" in body:
-            try:
-                found = _dollar_key(json.loads(body), ["body"])
-            except ValueError:
-                found = None  # FastAPI answers malformed JSON with its own precise 422
-            if found is not None:
-                detail = [
-                    {
-                        "type": "forbidden_key",
-                        "loc": found,
-                        "msg": "keys starting with '$' are not accepted",
-                    }
-                ]
-                await self._refuse(scope, receive, send, 422, {"detail": detail})
+        if b"json" in headers.get(b"content-type", b""):
+            refused = _refusal(body)
+            if refused is not None:
+                await self._refuse(scope, receive, send, 422, {"detail": [refused]})
                 return
         sent = False
 
