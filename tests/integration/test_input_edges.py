@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 KEY = "integration-key-" + "u" * 16
 ODD = {
     "zero-width": "quel c\u200bo\u200cn\u200dn\ufeffa\u2060r\u00add ce livreur",
-    "bidi": "\u202eecivres\u202c \u2067مرحبا\u2069 livraison",
+    "bidi": "\u202eecivres\u202c \u2067\u0645\u0631\u062d\u0628\u0627\u2069 livraison",
     "emoji": "👩\u200d👩\u200d👧\u200d👦 🇫🇷 👍🏽 colis reçu ❤️",
     "combining": "livraiso\u0301n tre\u0300s lente",  # NFC composes what it can
     "controls": "ligne\u0000un\u0007deux\u001bdix",

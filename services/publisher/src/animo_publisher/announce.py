@@ -41,7 +41,7 @@ async def campaign_posts(
     service: PublisherService, campaign_id: str, body: CampaignPostsIn, actor: Actor
 ) -> list[Post]:
     campaign = await service.repo.campaign(campaign_id)
-    if campaign is None:
+    if campaign is None or not actor.may_see(campaign.brand):
         raise NotFound(f"no campaign {campaign_id!r}")
     texts = [body.announcement, *body.reminders]
     locs = [("body", "announcement"), *(("body", "reminders", i) for i in range(len(texts) - 1))]

@@ -1,4 +1,9 @@
-"""The publisher's post routes: drafts, the workflow actions, deliveries and the audit trail."""
+"""The publisher's post routes: drafts, the workflow actions, deliveries and the audit trail.
+
+Brands are checked by the service through the actor: a post of a brand the key may not act
+for is a 404, a body naming such a brand a 403 (lists name their brand, which `require_key`
+checks before the route runs).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from animo_shared.events import BRAND_PATTERN
+from animo_shared.http import needs
 
-from .access import Actor, actor
+from .access import APPROVE, Actor, actor
 from .models import (
     AuditPage,
     EngagementIn,
@@ -57,8 +63,8 @@ async def list_posts(
 
 
 @router.get("/posts/{post_id}", summary="One post: variants, moderation, deliveries")
-async def get_post(post_id: str, svc: Service) -> Post:
-    return await svc.get(post_id)
+async def get_post(post_id: str, svc: Service, who: Who) -> Post:
+    return await svc.find(post_id, who)
 
 
 @router.patch(
@@ -79,13 +85,16 @@ async def submit_post(post_id: str, svc: Service, who: Who) -> Post:
 
 @router.post(
     "/posts/{post_id}:approve",
-    summary="Approve (approver scope) and schedule: its time, its queue's slot, or the next free",
+    openapi_extra=needs(APPROVE),
+    summary="Approve and schedule: its time, its queue's slot, or the next free",
 )
 async def approve_post(post_id: str, svc: Service, who: Who) -> Post:
     return await svc.approve(post_id, who)
 
 
-@router.post("/posts/{post_id}:reject", summary="Reject (approver scope), with the reason")
+@router.post(
+    "/posts/{post_id}:reject", openapi_extra=needs(APPROVE), summary="Reject, with the reason"
+)
 async def reject_post(post_id: str, body: Rejection, svc: Service, who: Who) -> Post:
     return await svc.reject(post_id, body.reason, who)
 
@@ -114,5 +123,5 @@ async def record_engagement(post_id: str, body: EngagementIn, svc: Service, who:
 
 
 @router.get("/posts/{post_id}/audit", summary="Who did what to a post, oldest first")
-async def post_audit(post_id: str, svc: Service) -> AuditPage:
-    return AuditPage(items=await svc.audit(post_id))
+async def post_audit(post_id: str, svc: Service, who: Who) -> AuditPage:
+    return AuditPage(items=await svc.audit(post_id, who))

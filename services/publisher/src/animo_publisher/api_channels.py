@@ -1,18 +1,31 @@
-"""Channel routes: add, list, re-authorise or re-pace, delete; credentials go in, never out."""
+"""Channel routes: add, list, re-authorise or re-pace, delete; credentials go in, never out.
+
+A key restricted to some brands adds channels to those only (403) and finds no other brand's
+channel by id (404, before any change); lists name their brand, which `require_key` checks.
+"""
 
 from __future__ import annotations
 
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import check_brand, may_see
 from animo_shared.store import Changes
 
 from .access import Actor, actor
 from .api import Service
-from .channels import ChannelIn, ChannelOut, ChannelPage, ChannelPatch, new_channel, patched
+from .channels import (
+    Channel,
+    ChannelIn,
+    ChannelOut,
+    ChannelPage,
+    ChannelPatch,
+    new_channel,
+    patched,
+)
 from .errors import Issue, NotFound, Refused
 from .health import health_event
 
@@ -21,8 +34,17 @@ router = APIRouter(prefix="/v1", tags=["channels"])
 Who = Annotated[Actor, Depends(actor)]
 
 
+async def _channel(svc: Service, request: Request, channel_id: str) -> Channel:
+    """The channel, if the caller's key may see its brand (else the same 404 as a missing one)."""
+    channel = await svc.repo.channel(channel_id)
+    if channel is None or not may_see(request, channel.brand):
+        raise NotFound(f"no channel {channel_id!r}")
+    return channel
+
+
 @router.post("/channels", status_code=201, summary="Add a channel (credentials are never returned)")
-async def add_channel(body: ChannelIn, svc: Service, who: Who) -> ChannelOut:
+async def add_channel(body: ChannelIn, svc: Service, who: Who, request: Request) -> ChannelOut:
+    check_brand(request, body.brand)
     channel = new_channel(body, utcnow())
     await svc.repo.add_channel(channel)
     log.info(
@@ -39,21 +61,18 @@ async def list_channels(
 
 
 @router.get("/channels/{channel_id}", summary="One channel and its health")
-async def get_channel(channel_id: str, svc: Service) -> ChannelOut:
-    channel = await svc.repo.channel(channel_id)
-    if channel is None:
-        raise NotFound(f"no channel {channel_id!r}")
-    return ChannelOut.of(channel)
+async def get_channel(channel_id: str, svc: Service, request: Request) -> ChannelOut:
+    return ChannelOut.of(await _channel(svc, request, channel_id))
 
 
 @router.patch(
     "/channels/{channel_id}",
     summary="Rename, move, re-pace, or re-authorise (new credentials make it healthy again)",
 )
-async def update_channel(channel_id: str, body: ChannelPatch, svc: Service, who: Who) -> ChannelOut:
-    channel = await svc.repo.channel(channel_id)
-    if channel is None:
-        raise NotFound(f"no channel {channel_id!r}")
+async def update_channel(
+    channel_id: str, body: ChannelPatch, svc: Service, who: Who, request: Request
+) -> ChannelOut:
+    channel = await _channel(svc, request, channel_id)
     try:
         changed = patched(channel, body, utcnow())
     except ValueError as error:
@@ -76,7 +95,8 @@ async def update_channel(channel_id: str, body: ChannelPatch, svc: Service, who:
 
 
 @router.delete("/channels/{channel_id}", status_code=204, summary="Delete a channel")
-async def delete_channel(channel_id: str, svc: Service) -> Response:
+async def delete_channel(channel_id: str, svc: Service, request: Request) -> Response:
+    await _channel(svc, request, channel_id)  # a channel's brand never changes: no race here
     if not await svc.repo.delete_channel(channel_id):
         raise NotFound(f"no channel {channel_id!r}")
     return Response(status_code=204)

@@ -1,4 +1,9 @@
-"""Planning routes: a brand's zone and cadence, best times, slot checks, queues and campaigns."""
+"""Planning routes: a brand's zone and cadence, best times, slot checks, queues and campaigns.
+
+A key restricted to some brands names only those in a body (403) and finds no other brand's
+queue or campaign by id (404, before any change); a brand in the path or a list's `brand=`
+is checked by `require_key`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,13 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from animo_shared.events import BRAND_PATTERN, BrandId, utcnow
+from animo_shared.http import check_brand, may_see, needs
 
-from .access import Actor, actor
+from .access import READ, Actor, actor
 from .announce import CampaignPostsIn, CampaignPostsOut, campaign_posts
 from .api import Service
 from .cadence import NonexistentLocalTime, localize
@@ -105,8 +111,13 @@ class SlotCheckOut(BaseModel):
     next_free_slot: datetime | None
 
 
-@router.post("/schedule:check", summary="Would the cadence allow this time? If not, why and when")
-async def check_slot(body: SlotCheckIn, svc: Service) -> SlotCheckOut:
+@router.post(
+    "/schedule:check",
+    openapi_extra=needs(READ),  # computes, stores nothing
+    summary="Would the cadence allow this time? If not, why and when",
+)
+async def check_slot(body: SlotCheckIn, svc: Service, request: Request) -> SlotCheckOut:
+    check_brand(request, body.brand)
     chosen = await _channels(svc, body.brand, body.channels, ("body", "channels"))
     tz = await svc.planner.tz(body.brand)
     at = _local(body.at, tz, ("body", "at"))
@@ -117,7 +128,8 @@ async def check_slot(body: SlotCheckIn, svc: Service) -> SlotCheckOut:
 
 
 @router.post("/queues", status_code=201, summary="A queue: recurring weekly local time slots")
-async def add_queue(body: QueueIn, svc: Service) -> Queue:
+async def add_queue(body: QueueIn, svc: Service, request: Request) -> Queue:
+    check_brand(request, body.brand)
     queue = Queue(id="q_" + secrets.token_hex(6), created_at=utcnow(), **body.model_dump())
     await svc.repo.add_queue(queue)
     return queue
@@ -130,23 +142,24 @@ async def list_queues(
     return QueuePage(items=await svc.repo.queues(brand))
 
 
-async def _queue(svc: Service, queue_id: str) -> Queue:
+async def _queue(svc: Service, request: Request, queue_id: str) -> Queue:
+    """The queue, if the caller's key may see its brand (else the same 404 as a missing one)."""
     queue = await svc.repo.queue(queue_id)
-    if queue is None:
+    if queue is None or not may_see(request, queue.brand):
         raise NotFound(f"no queue {queue_id!r}")
     return queue
 
 
 @router.get("/queues/{queue_id}", summary="One queue")
-async def get_queue(queue_id: str, svc: Service) -> Queue:
-    return await _queue(svc, queue_id)
+async def get_queue(queue_id: str, svc: Service, request: Request) -> Queue:
+    return await _queue(svc, request, queue_id)
 
 
 @router.get("/queues/{queue_id}/next", summary="The queue's next free slots for these channels")
 async def next_queue_slots(
-    queue_id: str, svc: Service, channels: Channels = None, count: Count = 5
+    queue_id: str, svc: Service, request: Request, channels: Channels = None, count: Count = 5
 ) -> PlanOut:
-    queue = await _queue(svc, queue_id)
+    queue = await _queue(svc, request, queue_id)
     chosen = await _channels(svc, queue.brand, channels, ("query", "channels"))
     found = await svc.planner.queue_slot(queue, chosen, utcnow(), count=count)
     tz = await svc.planner.tz(queue.brand)
@@ -154,14 +167,16 @@ async def next_queue_slots(
 
 
 @router.delete("/queues/{queue_id}", status_code=204, summary="Delete a queue")
-async def delete_queue(queue_id: str, svc: Service) -> Response:
+async def delete_queue(queue_id: str, svc: Service, request: Request) -> Response:
+    await _queue(svc, request, queue_id)  # a queue's brand never changes: no race here
     if not await svc.repo.delete_queue(queue_id):
         raise NotFound(f"no queue {queue_id!r}")
     return Response(status_code=204)
 
 
 @router.post("/campaigns", status_code=201, summary="A campaign: posts go out inside its window")
-async def add_campaign(body: CampaignIn, svc: Service) -> Campaign:
+async def add_campaign(body: CampaignIn, svc: Service, request: Request) -> Campaign:
+    check_brand(request, body.brand)
     tz = await svc.planner.tz(body.brand)
     starts = _local(body.starts_at, tz, ("body", "starts_at"))
     ends = _local(body.ends_at, tz, ("body", "ends_at"))
@@ -188,16 +203,17 @@ async def list_campaigns(
     return CampaignPage(items=await svc.repo.campaigns(brand))
 
 
-async def _campaign(svc: Service, campaign_id: str) -> Campaign:
+async def _campaign(svc: Service, request: Request, campaign_id: str) -> Campaign:
+    """The campaign, if the caller's key may see its brand (else the same 404 as a missing one)."""
     campaign = await svc.repo.campaign(campaign_id)
-    if campaign is None:
+    if campaign is None or not may_see(request, campaign.brand):
         raise NotFound(f"no campaign {campaign_id!r}")
     return campaign
 
 
 @router.get("/campaigns/{campaign_id}", summary="One campaign")
-async def get_campaign(campaign_id: str, svc: Service) -> Campaign:
-    return await _campaign(svc, campaign_id)
+async def get_campaign(campaign_id: str, svc: Service, request: Request) -> Campaign:
+    return await _campaign(svc, request, campaign_id)
 
 
 @router.get(
@@ -205,9 +221,9 @@ async def get_campaign(campaign_id: str, svc: Service) -> Campaign:
     summary="Times for an announcement and its reminders, spread over the window by the cadence",
 )
 async def plan_campaign(
-    campaign_id: str, svc: Service, channels: Channels = None, count: Count = 3
+    campaign_id: str, svc: Service, request: Request, channels: Channels = None, count: Count = 3
 ) -> PlanOut:
-    campaign = await _campaign(svc, campaign_id)
+    campaign = await _campaign(svc, request, campaign_id)
     chosen = await _channels(svc, campaign.brand, channels, ("query", "channels"))
     found = await svc.planner.campaign_plan(campaign, chosen, count, utcnow())
     tz = await svc.planner.tz(campaign.brand)
@@ -227,7 +243,8 @@ async def write_campaign_posts(
 
 
 @router.delete("/campaigns/{campaign_id}", status_code=204, summary="Delete a campaign")
-async def delete_campaign(campaign_id: str, svc: Service) -> Response:
+async def delete_campaign(campaign_id: str, svc: Service, request: Request) -> Response:
+    await _campaign(svc, request, campaign_id)  # a campaign's brand never changes
     if not await svc.repo.delete_campaign(campaign_id):
         raise NotFound(f"no campaign {campaign_id!r}")
     return Response(status_code=204)

@@ -1,14 +1,20 @@
-"""Reply template routes: CRUD per brand, and rendering one with its placeholders filled."""
+"""Reply template routes: CRUD per brand, and rendering one with its placeholders filled.
+
+A key restricted to some brands names only those in a body (403) and finds no other brand's
+template by id (404, before any change).
+"""
 
 from __future__ import annotations
 
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from animo_shared.events import BRAND_PATTERN, utcnow
+from animo_shared.http import check_brand, may_see, needs
 
+from .access import READ
 from .api import Service
 from .errors import Issue, NotFound, Refused
 from .replies import (
@@ -25,9 +31,10 @@ from .replies import (
 router = APIRouter(prefix="/v1", tags=["replies"])
 
 
-async def _template(svc: Service, template_id: str) -> ReplyTemplate:
+async def _template(svc: Service, request: Request, template_id: str) -> ReplyTemplate:
+    """The template, if the caller's key may see its brand (else the same 404 as a missing one)."""
     found = await svc.repo.template(template_id)
-    if found is None:
+    if found is None or not may_see(request, found.brand):
         raise NotFound(f"no reply template {template_id!r}")
     return found
 
@@ -35,7 +42,8 @@ async def _template(svc: Service, template_id: str) -> ReplyTemplate:
 @router.post(
     "/replies/templates", status_code=201, summary="A reply template for a complaint topic"
 )
-async def add_template(body: TemplateIn, svc: Service) -> ReplyTemplate:
+async def add_template(body: TemplateIn, svc: Service, request: Request) -> ReplyTemplate:
+    check_brand(request, body.brand)
     now = utcnow()
     template = ReplyTemplate(
         id="rt_" + secrets.token_hex(6),
@@ -58,13 +66,16 @@ async def list_templates(
 
 
 @router.get("/replies/templates/{template_id}", summary="One reply template")
-async def get_template(template_id: str, svc: Service) -> ReplyTemplate:
-    return await _template(svc, template_id)
+async def get_template(template_id: str, svc: Service, request: Request) -> ReplyTemplate:
+    return await _template(svc, request, template_id)
 
 
 @router.put("/replies/templates/{template_id}", summary="Replace a reply template")
-async def put_template(template_id: str, body: TemplateIn, svc: Service) -> ReplyTemplate:
-    current = await _template(svc, template_id)
+async def put_template(
+    template_id: str, body: TemplateIn, svc: Service, request: Request
+) -> ReplyTemplate:
+    check_brand(request, body.brand)
+    current = await _template(svc, request, template_id)
     if body.brand != current.brand:
         raise Refused(Issue(("body", "brand"), "brand_mismatch", "a template stays with its brand"))
     template = current.model_copy(
@@ -79,7 +90,8 @@ async def put_template(template_id: str, body: TemplateIn, svc: Service) -> Repl
 
 
 @router.delete("/replies/templates/{template_id}", status_code=204, summary="Delete a template")
-async def delete_template(template_id: str, svc: Service) -> Response:
+async def delete_template(template_id: str, svc: Service, request: Request) -> Response:
+    await _template(svc, request, template_id)  # a template's brand never changes
     if not await svc.repo.delete_template(template_id):
         raise NotFound(f"no reply template {template_id!r}")
     return Response(status_code=204)
@@ -87,11 +99,13 @@ async def delete_template(template_id: str, svc: Service) -> Response:
 
 @router.post(
     "/replies:render",
+    openapi_extra=needs(READ),  # computes, stores nothing
     summary="Fill a template (by id, or the brand's for a topic); `{brand}` defaults to the brand",
 )
-async def render_reply(body: RenderIn, svc: Service) -> RenderOut:
+async def render_reply(body: RenderIn, svc: Service, request: Request) -> RenderOut:
+    check_brand(request, body.brand)
     if body.template_id is not None:
-        template = await _template(svc, body.template_id)
+        template = await _template(svc, request, body.template_id)
         if template.brand != body.brand:
             raise NotFound(f"no reply template {body.template_id!r} for this brand")
     elif body.topic is not None:

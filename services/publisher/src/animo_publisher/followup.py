@@ -20,7 +20,7 @@ class FollowUp(PostKeeper):
     async def resolve(self, post_id: str, channel_id: str, res: Resolution, actor: Actor) -> Post:
         """A human's word on a delivery whose outcome is unknown: it went out, it did not, or
         send it again (their call: on a network without idempotency it may then post twice)."""
-        post = await self.get(post_id)
+        post = await self.find(post_id, actor)
         check("resolve", post.status)
         now = self.clock()
         current = next((d for d in post.deliveries if d.channel_id == channel_id), None)
@@ -75,7 +75,7 @@ class FollowUp(PostKeeper):
         return after
 
     async def record_engagement(self, post_id: str, body: EngagementIn, actor: Actor) -> Post:
-        post = await self.get(post_id)
+        post = await self.find(post_id, actor)
         check("metrics", post.status)
         sent = {d.channel_id for d in post.deliveries if d.state is DeliveryState.SENT}
         if body.channel_id not in sent:

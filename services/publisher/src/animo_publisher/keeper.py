@@ -11,6 +11,7 @@ from typing import Any
 from animo_shared.events import utcnow
 from animo_shared.store import Changes
 
+from .access import Actor
 from .audit import entry
 from .errors import Conflict, NotFound
 from .models import AuditEntry, Post
@@ -38,13 +39,22 @@ class PostKeeper:
         self._calendar: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def get(self, post_id: str) -> Post:
+        """A post whoever asks (the service's own re-reads); callers go through `find`."""
         post = await self.repo.post(post_id)
         if post is None:
             raise NotFound(f"no post {post_id!r}")
         return post
 
-    async def audit(self, post_id: str) -> list[AuditEntry]:
-        await self.get(post_id)
+    async def find(self, post_id: str, actor: Actor) -> Post:
+        """A post the actor may see: another brand's is not found, like a missing one, so a
+        brand-restricted key cannot even learn that the id exists."""
+        post = await self.repo.post(post_id)
+        if post is None or not actor.may_see(post.brand):
+            raise NotFound(f"no post {post_id!r}")
+        return post
+
+    async def audit(self, post_id: str, actor: Actor) -> list[AuditEntry]:
+        await self.find(post_id, actor)
         return await self.repo.audit(post_id)
 
     async def swap(self, before: Post, after: Post) -> Post:

@@ -7,6 +7,9 @@ from typing import Annotated, cast
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from animo_shared.http import needs
+
+from .access import READ
 from .adaptation import ChannelKind, Severity, Variant, preview
 
 router = APIRouter(prefix="/v1", tags=["publishing"])
@@ -72,6 +75,7 @@ class PreviewOut(BaseModel):
 # the event loop that also drives the scheduler.
 @router.post(
     "/posts:preview",
+    openapi_extra=needs(READ),  # computes, stores nothing: a reader may preview
     summary="Preview the variant each network kind would get (no channel needed)",
 )
 def preview_post(body: PreviewIn) -> PreviewOut:

@@ -41,6 +41,7 @@ class PublisherService(FollowUp):
     # --- drafting -------------------------------------------------------------
 
     async def create(self, body: PostIn, actor: Actor) -> Post:
+        actor.check_brand(body.brand)
         now = self.clock()
         image = str(body.image_url) if body.image_url else None
         content = Content(body.text, body.channels, body.overrides, body.in_reply_to, image)
@@ -81,7 +82,7 @@ class PublisherService(FollowUp):
         return await self.submit(post.id, actor) if body.submit else post
 
     async def edit(self, post_id: str, edit: PostEdit, actor: Actor) -> Post:
-        post = await self.get(post_id)
+        post = await self.find(post_id, actor)
         check("edit", post.status, post.deliveries)
         given = edit.model_fields_set
         now = self.clock()
@@ -183,7 +184,7 @@ class PublisherService(FollowUp):
     # --- moderation and approval ------------------------------------------------
 
     async def submit(self, post_id: str, actor: Actor) -> Post:
-        post = await self.get(post_id)
+        post = await self.find(post_id, actor)
         check("submit", post.status)
         if post.status is S.DRAFT:
             submitted = post.model_copy(update={"status": S.SUBMITTED, "updated_at": self.clock()})
@@ -244,7 +245,7 @@ class PublisherService(FollowUp):
 
     async def approve(self, post_id: str, actor: Actor) -> Post:
         actor.require(APPROVE)
-        post = await self.get(post_id)
+        post = await self.find(post_id, actor)
         check("approve", post.status)
         if (await self.planner.settings(post.brand)).four_eyes and actor.name == post.created_by:
             raise Forbidden(f"{actor.name} wrote this post: another person must approve it")
@@ -296,7 +297,7 @@ class PublisherService(FollowUp):
 
     async def reject(self, post_id: str, reason: str, actor: Actor) -> Post:
         actor.require(APPROVE)
-        post = await self.get(post_id)
+        post = await self.find(post_id, actor)
         check("reject", post.status)
         rejected = await self.swap(
             post,
@@ -308,7 +309,7 @@ class PublisherService(FollowUp):
         return rejected
 
     async def cancel(self, post_id: str, actor: Actor) -> Post:
-        post = await self.get(post_id)
+        post = await self.find(post_id, actor)
         check("cancel", post.status, post.deliveries)
         final = {DeliveryState.SENT, DeliveryState.FAILED}
         deliveries = [
