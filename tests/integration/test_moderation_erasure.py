@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -56,7 +57,9 @@ async def api(broker: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIte
         yield client
 
 
-async def post_mention(bootstrap: str, brand: str, handle: str, text: str) -> str:
+async def post_mention(
+    bootstrap: str, brand: str, handle: str, text: str, at: datetime = T0
+) -> str:
     mid = uuid.uuid4().hex
     payload = MentionReceived(
         mention_id=mid,
@@ -65,8 +68,8 @@ async def post_mention(bootstrap: str, brand: str, handle: str, text: str) -> st
         external_id=mid,
         author=Author(handle=handle),
         text=text,
-        published_at=T0,
-        received_at=T0,
+        published_at=at,
+        received_at=at,
         lang="fr",
     )
     event = make_event(
@@ -141,3 +144,14 @@ async def test_member_erased_blanks_texts_handles_and_excerpts_and_keeps_counts(
     assert [(i["mention_id"], i["excerpt"], i["author_handle"]) for i in erased_items] == [
         (insult, "", "")
     ]
+
+    # Late: bob's insult of before the erasure reaches moderation only now (a backlog). It is
+    # judged, but kept blank and out of the queue; what bob writes afterwards is new.
+    late = await post_mention(broker, brand, "bob", "t'es un idiot")
+    stored = await decision(api, late)
+    assert (stored["action"], stored["text"], stored["author_handle"]) == ("review", "", "")
+    assert stored["erased_at"] is not None
+    fresh = await post_mention(broker, brand, "bob", "t'es un idiot", at=T0 + timedelta(days=1))
+    assert (await decision(api, fresh))["author_handle"] == "bob"
+    pending = (await api.get("/v1/review", params={"brand": brand})).json()
+    assert sorted(i["mention_id"] for i in pending["items"]) == sorted([kept, fresh])

@@ -63,6 +63,7 @@ class FakeBuckets:
         self.seen: dict[str, BrandSeen] = {}
         self.states: dict[str, MentionState] = {}
         self.responses: dict[str, ResponseRecord] = {}
+        self.erased: dict[tuple[str, str, str], datetime] = {}
 
     def record(self, changes: Changes, effects: Effects) -> None:
         for key, counts in effects.totals.items():
@@ -86,6 +87,15 @@ class FakeBuckets:
             self.states.pop(mention_id, None)
         for response in effects.responses:
             self.responses[response.id] = response
+
+    async def erased_authors(
+        self, authors: Iterable[tuple[str, str, str]]
+    ) -> dict[tuple[str, str, str], datetime]:
+        return {a: self.erased[a] for a in authors if a in self.erased}
+
+    def remember_erased(self, changes: Changes, erased: MemberErased) -> None:
+        for identity in erased.identities:
+            self.erased[(erased.brand, identity.source, identity.handle)] = erased.erased_at
 
     async def erase_authors(self, changes: Changes, erased: Mapping[str, set[str]]) -> int:
         rewritten = 0

@@ -257,6 +257,22 @@ async def test_an_erased_member_leaves_the_rankings_but_not_the_counts(
     community = await day_report(known, "community")
     assert community.totals["erased"] == 1
 
+    # Late: a mention alice wrote before her erasure arrives in a later batch (a backlog), and
+    # one in the same batch as a newer one of hers: counted, never ranked again; what she
+    # writes after the erasure is new.
+    stream.events.clear()
+    stream.mention("m10", at(11), handle="alice", followers=5200, text="Vieux message")
+    await feed(known, stream.events, 1)
+    stream.events.clear()
+    stream.mention("m11", at(21), handle="alice", followers=5300, text="Me revoilà")
+    await feed(known, stream.events, 1)
+    report = await day_report(known, "influencers")
+    assert [(a["handle"], a["mentions"]) for a in report.items if a["handle"] == "alice"] == [
+        ("alice", 1)
+    ]
+    final = await day_report(known, "volume")
+    assert final.totals["mentions"] == before.totals["mentions"] + 3
+
 
 async def test_influencers(known: ReportingService) -> None:
     report = await day_report(known, "influencers")

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from animo_shared.bus import Handler
 from animo_shared.events import Envelope, Finding, MemberErased
+from animo_shared.forget import Forgotten
 from animo_shared.store import Changes
 
 from .models import Decision, ReviewItem, ReviewStatus
@@ -72,14 +73,22 @@ def forget_item(item: ReviewItem, at: datetime) -> ReviewItem:
 
 
 class ErasureService:
-    def __init__(self, decisions: ErasableDecisions, reviews: ErasableReviews) -> None:
+    def __init__(
+        self,
+        decisions: ErasableDecisions,
+        reviews: ErasableReviews,
+        forgotten: Forgotten | None = None,
+    ) -> None:
         self.decisions = decisions
         self.reviews = reviews
+        self.forgotten = forgotten
 
     async def erase(self, requests: Sequence[MemberErased]) -> Changes:
         """Blank every decision and review item of the erased identities, in one batch."""
         changes = Changes()
         for request in requests:
+            if self.forgotten is not None:  # what is still on its way stays forgotten too
+                self.forgotten.remember(changes, request)
             for identity in request.identities:
                 who = (request.brand, identity.source, identity.handle)
                 # Pages by offset: nothing staged here is stored before the batch commits.

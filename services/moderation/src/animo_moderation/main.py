@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from animo_shared.app import create_service_app
 from animo_shared.events import Topic
+from animo_shared.forget import Forgotten
 from animo_shared.runtime import Runtime
 
 from . import api, api_policy, api_review
@@ -29,13 +30,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         decisions = DecisionRepository(runtime.store)
         reviews = ReviewRepository(runtime.store)
         policies = PolicyService(PolicyRepository(runtime.store))
-        moderation = ModerationService(decisions, reviews, policies)
+        forgotten = Forgotten(runtime.store)
+        moderation = ModerationService(decisions, reviews, policies, forgotten)
         lease = timedelta(seconds=settings.review_claim_seconds)
         review = ReviewService(decisions, reviews, policies, runtime.publish, lease)
         runtime.consume([Topic.MENTIONS], mention_handler(moderation))
         # Its own group: forgetting a member never waits behind a backlog of mentions.
         runtime.consume(
-            [Topic.CRM], erasure_handler(ErasureService(decisions, reviews)), group="erasure"
+            [Topic.CRM],
+            erasure_handler(ErasureService(decisions, reviews, forgotten)),
+            group="erasure",
         )
         return Components(decisions, moderation, policies, review)
 

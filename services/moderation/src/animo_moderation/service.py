@@ -20,8 +20,10 @@ from animo_shared.events import (
     derive_id,
     make_event,
 )
+from animo_shared.forget import Author, Forgotten, said_before
 from animo_shared.store import Changes
 
+from .erasure import forget_decision, forget_item
 from .models import Decision, ReviewItem
 from .policy_engine import CompiledPolicy, Outcome
 from .rules import RULESET_VERSION, Verdict, analyse
@@ -145,10 +147,12 @@ class ModerationService:
         decisions: DecisionStore,
         reviews: ReviewQueue,
         policies: ActivePolicies,
+        forgotten: Forgotten | None = None,
     ) -> None:
         self.decisions = decisions
         self.reviews = reviews
         self.policies = policies
+        self.forgotten = forgotten
 
     async def moderate(
         self,
@@ -158,6 +162,11 @@ class ModerationService:
         """Decide each mention under its brand's active policy; the decisions, review items
         and events are stored together."""
         policies = await self.policies.active(sorted({m.brand for m, _ in mentions}))
+        erased: dict[Author, datetime] = {}
+        if self.forgotten is not None:
+            erased = await self.forgotten.erased_at(
+                (m.brand, m.source, m.author.handle) for m, _ in mentions
+            )
         changes = Changes()
         # Copies, retweets and repeated spam come in bursts: a text is analysed once per batch
         # (the analyser is pure), and judged once per brand policy.
@@ -173,6 +182,12 @@ class ModerationService:
                     verdict = verdicts[key[1:]] = analyse(mention.text, mention.lang)
                 outcome = outcomes[key] = policy.evaluate(verdict, mention.text)
             decision = decide(mention, outcome, now)
+            author = (mention.brand, mention.source, mention.author.handle)
+            if said_before(erased, author, mention.published_at):
+                # Late for an erased person: judged like any mention (the brand still hides
+                # what breaks its rules), but kept as the erasure leaves every other one.
+                self._forgotten(changes, mention, decision, erased[author])
+                continue
             self.decisions.stage(changes, decision)
             if decision.action in NEEDS_PERSON:
                 self.reviews.enqueue(changes, review_item(decision))
@@ -199,6 +214,24 @@ class ModerationService:
                 )
                 changes.publish(to_message(alert, mention.brand))
         return changes
+
+    def _forgotten(
+        self, changes: Changes, mention: MentionReceived, decision: Decision, erased_at: datetime
+    ) -> None:
+        """A decision for an erased author: stored blank, its review item closed as erased; the
+        action still goes out (each service forgets the author on its side), no complaint."""
+        self.decisions.stage(changes, forget_decision(decision, erased_at))
+        if decision.action in NEEDS_PERSON:
+            self.reviews.enqueue(changes, forget_item(review_item(decision), erased_at))
+        moderated = make_event(
+            decision_event(decision),
+            event_id=derive_id("mention.moderated", mention.mention_id),
+            source=SOURCE,
+            brand=mention.brand,
+            subject=mention.mention_id,
+            time=decision.decided_at,
+        )
+        changes.publish(to_message(moderated, author_key(decision)))
 
     async def check(self, text: str, lang: str | None, brand: str | None) -> Outcome:
         """A text judged under a brand's active policy (or the defaults), stored nowhere."""

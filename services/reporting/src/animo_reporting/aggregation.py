@@ -33,6 +33,7 @@ from animo_shared.events import (
     PostPublished,
     RewardGranted,
 )
+from animo_shared.forget import Author, said_before
 
 from . import fields as f
 from .documents import MentionState, ResponseRecord
@@ -93,8 +94,11 @@ class Fold:
         states: Mapping[str, MentionState],
         now: datetime,
         horizon: Mapping[str, datetime] | None = None,
+        forgotten: Mapping[Author, datetime] | None = None,
     ) -> None:
         self._known = states
+        # Authors erased, and when: what they said before is counted but never ranked again.
+        self._forgotten: dict[Author, datetime] = dict(forgotten or {})
         self._joins: dict[str, Join] = {}
         self.now = now
         # Buckets older than their resolution's retention would be pruned at once: skip them.
@@ -227,11 +231,15 @@ class Fold:
         brand, seconds = data.brand, int(data.published_at.timestamp())
         hour = _start(seconds - seconds % HOUR)
         author = f"{data.source}:{data.author.handle}"
-        self._count_names(brand, "authors", hour, (keyed(f.AUTHOR_MENTIONS, author),))
-        if data.author.followers:
-            name = keyed(f.AUTHOR_FOLLOWERS, author)
-            maxima = self._rank_max.setdefault((brand, "authors", hour, shard_of(name)), {})
-            maxima[name] = max(maxima.get(name, 0), data.author.followers)
+        # A late mention of an erased member: in the counts, never in the author rankings.
+        if not said_before(
+            self._forgotten, (brand, data.source, data.author.handle), data.published_at
+        ):
+            self._count_names(brand, "authors", hour, (keyed(f.AUTHOR_MENTIONS, author),))
+            if data.author.followers:
+                name = keyed(f.AUTHOR_FOLLOWERS, author)
+                maxima = self._rank_max.setdefault((brand, "authors", hour, shard_of(name)), {})
+                maxima[name] = max(maxima.get(name, 0), data.author.followers)
         terms = [keyed(f.HASHTAG, tag) for tag in hashtags_of(data)]
         terms += [keyed(f.TERM, term) for term in terms_of(data.text)]
         self._count_names(brand, "terms", hour, terms)
@@ -325,6 +333,7 @@ class Fold:
         self.add(data.brand, data.erased_at, {f.ERASURES: 1})
         names: set[str] = set()
         for identity in data.identities:
+            self._forgotten[(data.brand, identity.source, identity.handle)] = data.erased_at
             author = f"{identity.source}:{identity.handle}"
             names |= {keyed(f.AUTHOR_MENTIONS, author), keyed(f.AUTHOR_FOLLOWERS, author)}
         for sums in (self._rank_inc, self._rank_max):
@@ -396,8 +405,18 @@ def fold(
     states: Mapping[str, MentionState],
     now: datetime,
     horizon: Mapping[str, datetime] | None = None,
+    forgotten: Mapping[Author, datetime] | None = None,
 ) -> Effects:
-    folder = Fold(states, now, horizon)
+    folder = Fold(states, now, horizon, forgotten)
     for event in events:
         folder.apply(event)
     return folder.finish()
+
+
+def mention_authors(events: Iterable[Envelope[Any]]) -> set[Author]:
+    """The authors of a batch's mentions, whose erasure markers the fold needs."""
+    return {
+        (e.data.brand, e.data.source, e.data.author.handle)
+        for e in events
+        if isinstance(e.data, MentionReceived)
+    }

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from animo_shared.events import derive_id
+from animo_shared.events import MemberErased, derive_id
+from animo_shared.forget import Author, Forgotten
 from animo_shared.store import Changes, Collection, Index, Range, Store
 
 from .aggregation import Counts, Effects
@@ -78,6 +79,7 @@ class BucketRepository:
             "slices", SliceBucket, [Index(("brand", "res", "start")), Index(("res", "start"))]
         )
         self.rankings = store.collection("rankings", RankingBucket, [Index(("slot",))])
+        self.forgotten = Forgotten(store)
         self.brands = store.collection(
             "brands", BrandSeen, [Index(("brand",)), Index(("last_seen",))]
         )
@@ -131,6 +133,12 @@ class BucketRepository:
             changes.delete(self.states, mention_id)
         for response in effects.responses:
             changes.put(self.responses, response)
+
+    async def erased_authors(self, authors: Iterable[Author]) -> dict[Author, datetime]:
+        return await self.forgotten.erased_at(authors)
+
+    def remember_erased(self, changes: Changes, erased: MemberErased) -> None:
+        self.forgotten.remember(changes, erased)
 
     async def erase_authors(self, changes: Changes, erased: Mapping[str, set[str]]) -> int:
         """Rewrite, without the erased members' counters, every stored author ranking of the

@@ -6,10 +6,11 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from animo_shared.events import Envelope, utcnow
+from animo_shared.events import Envelope, MemberErased, utcnow
+from animo_shared.forget import Author
 from animo_shared.store import Changes
 
-from .aggregation import Effects, fold, mention_ids
+from .aggregation import Effects, fold, mention_authors, mention_ids
 from .documents import BrandSeen, MentionState
 from .models import MetricReport, RankingReport
 from .reports import BUCKETED, METRICS, RANKED, Query, Reports, ReportSource, check_group_by
@@ -23,6 +24,8 @@ class BucketStore(ReportSource, Protocol):
     def record(self, changes: Changes, effects: Effects) -> None: ...
     async def load_states(self, ids: Iterable[str]) -> dict[str, MentionState]: ...
     async def erase_authors(self, changes: Changes, erased: Mapping[str, set[str]]) -> int: ...
+    async def erased_authors(self, authors: Iterable[Author]) -> dict[Author, datetime]: ...
+    def remember_erased(self, changes: Changes, erased: MemberErased) -> None: ...
     async def brand(self, brand: str) -> BrandSeen | None: ...
 
 
@@ -58,8 +61,12 @@ class ReportingService:
         """A batch's effects: the join state of its mentions is read first, then one fold."""
         now = self.clock()
         states = await self.buckets.load_states(mention_ids(events))
-        effects = fold(events, states, now, self.horizon(now))
+        forgotten = await self.buckets.erased_authors(mention_authors(events))
+        effects = fold(events, states, now, self.horizon(now), forgotten)
         changes = Changes()
+        for event in events:
+            if isinstance(event.data, MemberErased):
+                self.buckets.remember_erased(changes, event.data)
         if effects.erased:  # before the increments: see BucketRepository.erase_authors
             await self.buckets.erase_authors(changes, effects.erased)
         self.buckets.record(changes, effects)
