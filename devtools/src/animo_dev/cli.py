@@ -58,13 +58,17 @@ def _ports() -> dict[str, int]:
     return {s: int(os.environ.get(f"ANIMO_{s.upper()}_PORT", DEFAULT_PORTS[s])) for s in SERVICES}
 
 
-def feed_demo(stack: Stack, client: httpx.Client, now: datetime) -> int:
-    """Post the demo stream to ingest; returns how many mentions it holds."""
-    mentions = demo_mentions(now)
-    for batch in demo_batches(mentions, size=100):
+def feed_demo(stack: Stack, client: httpx.Client, now: datetime) -> tuple[int, int]:
+    """Post the demo stream to ingest; returns how many mentions it accepted as new, and how
+    many it already had (a data directory kept from an earlier run)."""
+    accepted = duplicates = 0
+    for batch in demo_batches(demo_mentions(now), size=100):
         response = client.post(stack.url("ingest") + "/v1/mentions", json={"mentions": batch})
         response.raise_for_status()
-    return len(mentions)
+        answer = response.json()
+        accepted += answer["accepted"]
+        duplicates += answer["duplicates"]
+    return accepted, duplicates
 
 
 def demo_posts(stack: Stack, client: httpx.Client, webhook: DemoWebhook) -> None:
@@ -121,14 +125,27 @@ def report_totals(stack: Stack, client: httpx.Client, since: datetime) -> dict[s
     return totals
 
 
+def _counted(totals: dict[str, dict[str, Any]]) -> tuple[int, int]:
+    """Mentions counted and mentions moderated, over the demo brands."""
+    counted = sum(t["mentions"] for t in totals.values())
+    decided = sum(sum(t["by_action"].values()) for t in totals.values())
+    return counted, decided
+
+
 def wait_for_counts(
-    stack: Stack, client: httpx.Client, since: datetime, expected: int, timeout: float = 60
+    stack: Stack,
+    client: httpx.Client,
+    since: datetime,
+    expected: int,
+    timeout: float = 60,
+    before: tuple[int, int] = (0, 0),
 ) -> dict[str, dict[str, Any]]:
+    """Until reporting counted and moderated `expected` more mentions than `before`."""
     deadline = time.monotonic() + timeout
     while True:
         totals = report_totals(stack, client, since)
-        counted = sum(t["mentions"] for t in totals.values())
-        decided = sum(sum(t["by_action"].values()) for t in totals.values())
+        counted, decided = _counted(totals)
+        counted, decided = counted - before[0], decided - before[1]
         if counted >= expected and decided >= expected:
             return totals
         if time.monotonic() > deadline:
@@ -187,10 +204,19 @@ def run(args: argparse.Namespace) -> int:
                 totals: dict[str, dict[str, Any]] = {}
                 if not args.no_demo:
                     webhook = DemoWebhook(int(os.environ.get("ANIMO_DEMO_WEBHOOK_PORT", "8010")))
-                    expected = feed_demo(stack, client, now)
+                    since = now - timedelta(days=3)
+                    before = report_totals(stack, client, since)
+                    accepted, duplicates = feed_demo(stack, client, now)
                     demo_posts(stack, client, webhook)
-                    _say(f"demo feed posted: {expected} mentions; waiting for reporting…")
-                    totals = wait_for_counts(stack, client, now - timedelta(days=3), expected)
+                    _say(f"demo feed posted: {accepted} mentions; waiting for reporting…")
+                    if duplicates:
+                        _say(
+                            f"{duplicates} demo mentions were already in {stack.home / 'data'} "
+                            "from an earlier run (`make clean` starts afresh)"
+                        )
+                    totals = wait_for_counts(
+                        stack, client, since, accepted, before=_counted(before)
+                    )
                     _say(f"demo counted end to end in {time.monotonic() - started:.1f} s")
                 print_summary(stack, totals, "ANIMO_ADMIN_KEY" not in os.environ)
             if args.exit_when_ready:
