@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,11 +16,12 @@ from animo_dev.stack import SERVICES, Stack
 KEY = "e2e-" + uuid.uuid4().hex
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@contextlib.contextmanager
+def running_stack(home: Path, admin_key: str) -> Iterator[Stack]:
+    """Broker and five services on free ports, stopped on exit whatever happened."""
     running = Stack(
-        home=tmp_path_factory.mktemp("animo"),
-        admin_key=KEY,
+        home=home,
+        admin_key=admin_key,
         broker_port=free_port(),
         ports={service: free_port() for service in SERVICES},
     )
@@ -27,6 +30,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with running_stack(tmp_path_factory.mktemp("animo"), KEY) as running:
+        yield running
 
 
 @pytest.fixture

@@ -15,8 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from animo_dev.broker import free_port
 from animo_dev.stack import SERVICES, Stack
+
+from .conftest import running_stack
 
 pytestmark = pytest.mark.e2e
 KEY = "fuzz-" + uuid.uuid4().hex
@@ -26,17 +27,8 @@ EXAMPLES = os.environ.get("ANIMO_FUZZ_EXAMPLES", "10")
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A system of its own: what the fuzzer creates stays out of the other tests' way."""
-    running = Stack(
-        home=tmp_path_factory.mktemp("fuzzed"),
-        admin_key=KEY,
-        broker_port=free_port(),
-        ports={service: free_port() for service in SERVICES},
-    )
-    try:
-        running.start(timeout=120)
+    with running_stack(tmp_path_factory.mktemp("fuzzed"), KEY) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.mark.parametrize("service", SERVICES)

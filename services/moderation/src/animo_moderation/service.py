@@ -183,14 +183,16 @@ class ModerationService:
                 outcome = outcomes[key] = policy.evaluate(verdict, mention.text)
             decision = decide(mention, outcome, now)
             author = (mention.brand, mention.source, mention.author.handle)
-            if said_before(erased, author, mention.published_at):
-                # Late for an erased person: judged like any mention (the brand still hides
-                # what breaks its rules), but kept as the erasure leaves every other one.
-                self._forgotten(changes, mention, decision, erased[author])
-                continue
-            self.decisions.stage(changes, decision)
+            # Late for an erased person (a backlog): judged like any mention, as the brand
+            # still hides what breaks its rules, but stored as the erasure left every other
+            # one, with its review item closed and no complaint routed. The event still goes
+            # out: each service forgets the author on its side.
+            late = erased[author] if said_before(erased, author, mention.published_at) else None
+            stored = decision if late is None else forget_decision(decision, late)
+            self.decisions.stage(changes, stored)
             if decision.action in NEEDS_PERSON:
-                self.reviews.enqueue(changes, review_item(decision))
+                item = review_item(decision)
+                self.reviews.enqueue(changes, item if late is None else forget_item(item, late))
             moderated = make_event(
                 decision_event(decision),
                 event_id=derive_id("mention.moderated", mention.mention_id),
@@ -201,7 +203,7 @@ class ModerationService:
                 time=now,
             )
             changes.publish(to_message(moderated, author_key(decision)))
-            if decision.complaint_topic and policy.policy.complaints.route:
+            if late is None and decision.complaint_topic and policy.policy.complaints.route:
                 complaint = complaint_event(decision)
                 alert = make_event(
                     complaint,
@@ -214,24 +216,6 @@ class ModerationService:
                 )
                 changes.publish(to_message(alert, mention.brand))
         return changes
-
-    def _forgotten(
-        self, changes: Changes, mention: MentionReceived, decision: Decision, erased_at: datetime
-    ) -> None:
-        """A decision for an erased author: stored blank, its review item closed as erased; the
-        action still goes out (each service forgets the author on its side), no complaint."""
-        self.decisions.stage(changes, forget_decision(decision, erased_at))
-        if decision.action in NEEDS_PERSON:
-            self.reviews.enqueue(changes, forget_item(review_item(decision), erased_at))
-        moderated = make_event(
-            decision_event(decision),
-            event_id=derive_id("mention.moderated", mention.mention_id),
-            source=SOURCE,
-            brand=mention.brand,
-            subject=mention.mention_id,
-            time=decision.decided_at,
-        )
-        changes.publish(to_message(moderated, author_key(decision)))
 
     async def check(self, text: str, lang: str | None, brand: str | None) -> Outcome:
         """A text judged under a brand's active policy (or the defaults), stored nowhere."""
