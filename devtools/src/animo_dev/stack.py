@@ -146,3 +146,43 @@ class Stack:
         if self.broker is not None:
             stop_process(self.broker)
             self.broker = None
+
+    def start_instance(self, service: str, instance: str, port: int) -> None:
+        """One more process of `service` under the name `instance`, on its own port.
+
+        It shares the service's consumer group and data dir (the embedded SQLite in WAL
+        mode takes writers from several processes); `wait_ready`, `kill` and `stop` know
+        it by `instance`, and its log is `<instance>.log`.
+        """
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.ports[instance] = port
+        env = {**self.env(service), f"ANIMO_{service.upper()}_PORT": str(port)}
+        with open(self.log_dir / f"{instance}.log", "ab") as log:
+            self.services[instance] = subprocess.Popen(
+                [sys.executable, "-m", f"animo_{service}"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def restart(self, service: str, timeout: float = 60) -> None:
+        """Start a stopped or killed service again on its port and data, and wait until ready."""
+        self.start_service(service)
+        self.wait_ready([service], timeout)
+
+    def pause_broker(self) -> None:
+        """SIGSTOP the broker: its connections stay open but nothing answers, as in a freeze."""
+        assert self.broker is not None, "the broker is not running"
+        self.broker.send_signal(signal.SIGSTOP)
+
+    def resume_broker(self) -> None:
+        assert self.broker is not None, "the broker is not running"
+        self.broker.send_signal(signal.SIGCONT)
+
+    def pause(self, service: str) -> None:
+        """SIGSTOP one service (or instance): a stall, as under a long GC pause or a full CPU."""
+        self.services[service].send_signal(signal.SIGSTOP)
+
+    def resume(self, service: str) -> None:
+        self.services[service].send_signal(signal.SIGCONT)

@@ -12,6 +12,8 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from .events import Envelope, EventDecodeError, Topic, decode_event
@@ -242,6 +244,13 @@ class BatchConsumer:
                 heartbeat_interval_ms=self._heartbeat_ms,
                 rebalance_timeout_ms=self._session_timeout_ms,
                 max_poll_records=self._batch_size,
+                # Co-partitioning: partition i of every subscribed topic goes to one member.
+                # Events about one author share a key (brand:source:handle) and so a
+                # partition number on every topic: a mention and its decision, read and
+                # joined by reporting and crm, are always in the same process. Round robin
+                # (aiokafka's default, kept second for a rolling upgrade) split them, and two
+                # instances overwrote each other's half of a join.
+                partition_assignment_strategy=(RangePartitionAssignor, RoundRobinPartitionAssignor),
             )
             try:
                 await consumer.start()
