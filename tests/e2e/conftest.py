@@ -10,8 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from animo_dev.broker import free_port
 from animo_dev.stack import SERVICES, Stack
+
+from helpers.faults import spare_port
 
 KEY = "e2e-" + uuid.uuid4().hex
 
@@ -22,8 +23,8 @@ def running_stack(home: Path, admin_key: str) -> Iterator[Stack]:
     running = Stack(
         home=home,
         admin_key=admin_key,
-        broker_port=free_port(),
-        ports={service: free_port() for service in SERVICES},
+        broker_port=spare_port(),
+        ports={service: spare_port() for service in SERVICES},
     )
     try:
         running.start(timeout=120)
