@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install prometheus run test bench-components bench-ingest eval-moderation test-unit test-integration test-e2e lint typecheck schemas bench clean
+.PHONY: help install prometheus run test bench-components bench-ingest eval-moderation test-unit test-integration test-e2e lint typecheck schemas bench soak clean
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -59,6 +59,9 @@ schemas: install ## Regenerate the committed JSON Schemas of every event
 
 bench: install ## The whole pipeline end to end (broker + five services + load); results in benchmarks/results/<date>.json and .md
 	@$(VENV)/bin/python -m benchmarks.pipeline
+
+soak: install ## Ten minutes of steady mixed load through the whole system (RSS, lag, errors, exact totals); results in benchmarks/results/soak.json and .md
+	@$(VENV)/bin/python -m benchmarks.soak $(SOAK_ARGS)
 
 bench-components: install ## Each component's own benchmark (ingest, query matching, moderation, crm, reporting, publisher)
 	@$(VENV)/bin/python -m benchmarks.ingest
