@@ -10,9 +10,8 @@ from animo_shared.store import Changes
 
 from .announce import announce
 from .erasure import ErasureParticipant, ExportParticipant
-from .identity import erased_key
 from .members import MemberAdmin
-from .models import Account, ErasedIdentity, ErasureRecord, Member
+from .models import Account, ErasureRecord, Member
 
 # Erasing a member with a longer timeline than this is refused rather than done in part.
 MAX_ENTRIES = 1_000_000
@@ -84,19 +83,19 @@ class Gdpr:
             timeline_entries=entries,
         )
         changes.put(self.repository.erasures, record)
-        for account in identities:
-            key = erased_key(member.brand, account.source, account.handle)
-            changes.put(self.repository.erased, ErasedIdentity(id=key, erased_at=now))
+        erased = MemberErased(
+            member_id=member.id,
+            brand=member.brand,
+            identities=tuple(Identity(source=a.source, handle=a.handle) for a in identities),
+            erased_at=now,
+        )
+        # What is still on its way about the person (a backlog) must not bring them back.
+        self.repository.forgotten.remember(changes, erased)
         for participant in self.participants:
             await participant.erase(changes, member.brand, aliases)
         announce(
             changes,
-            MemberErased(
-                member_id=member.id,
-                brand=member.brand,
-                identities=tuple(Identity(source=a.source, handle=a.handle) for a in identities),
-                erased_at=now,
-            ),
+            erased,
             event_id=derive_id("member.erased", record.id),
             brand=member.brand,
             member=member.id,

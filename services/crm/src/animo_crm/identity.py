@@ -21,9 +21,3 @@ def email_key(brand: str, email: str) -> str:
 def timeline_id(kind: str, *parts: str) -> str:
     """A timeline entry id derived from what caused it, so a replay writes the same entry."""
     return derive_id("timeline", kind, *parts)
-
-
-def erased_key(brand: str, source: str, handle: str) -> str:
-    """The id of an erased identity's marker: not the member id, so nothing links it to the
-    member's other traces; found again only by someone who knows the handle."""
-    return derive_id("erased", brand, source, handle)

@@ -201,14 +201,6 @@ class ErasureRecord(Document):
     timeline_entries: int
 
 
-class ErasedIdentity(Document):
-    """An erased identity, kept as a hash of brand, source and handle (`identity.erased_key`):
-    what it did before `erased_at` and reaches the CRM late (a backlog, a replay) is not
-    counted again."""
-
-    erased_at: datetime
-
-
 class Segment(Document):
     """A saved audience: a brand's members matching a filter in the segment language."""
 

@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from animo_shared.forget import Forgotten
 from animo_shared.store import Changes, Collection, Index, Range, Store
 from animo_shared.store.port import InsertIfAbsent, Put
 
 from .models import (
     BrandTiers,
     EmailLink,
-    ErasedIdentity,
     ErasureRecord,
     IdentityDoc,
     Member,
@@ -65,7 +65,7 @@ class CrmRepository:
             "merges", MergeRecord, [Index(("member_id", "merged_at")), Index(("merged_id",))]
         )
         self.erasures = store.collection("erasures", ErasureRecord, [Index(("brand", "erased_at"))])
-        self.erased = store.collection("erased_identities", ErasedIdentity)
+        self.forgotten = Forgotten(store)
         self.tiers = store.collection("tiers", BrandTiers)
         self.segments = store.collection("segments", Segment, [Index(("brand", "created_at"))])
 
@@ -89,9 +89,6 @@ class CrmRepository:
 
     async def identities_by_id(self, ids: Sequence[str]) -> dict[str, IdentityDoc]:
         return await self.identities.get_many(sorted(set(ids))) if ids else {}
-
-    async def erased_identities(self, ids: Sequence[str]) -> dict[str, ErasedIdentity]:
-        return await self.erased.get_many(sorted(set(ids))) if ids else {}
 
     async def email_links(self, ids: Sequence[str]) -> dict[str, EmailLink]:
         return await self.emails.get_many(sorted(set(ids))) if ids else {}

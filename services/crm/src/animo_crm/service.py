@@ -20,12 +20,13 @@ from animo_shared.events import (
     MentionReceived,
     derive_id,
 )
+from animo_shared.forget import said_before
 from animo_shared.store import Changes
 
 from . import scoring
 from .announce import announce, publish_tier
 from .gate import WriteGate
-from .identity import email_key, erased_key, member_id, timeline_id
+from .identity import email_key, member_id, timeline_id
 from .models import Account, EmailLink, Member, TimelineEntry
 from .repository import CrmRepository
 from .scoring import TierSettings
@@ -92,15 +93,10 @@ class CrmService:
     async def _not_erased(self, events: list[Envelope[Any]]) -> list[Envelope[Any]]:
         """Without what an erased identity did before its erasure: a mention still in a backlog
         when the member was erased must not bring the person back."""
-        authors = [erased_key(*_author(e.data)) for e in events]
-        erased = await self.repository.erased_identities(authors)
+        erased = await self.repository.forgotten.erased_at(_author(e.data) for e in events)
         if not erased:
             return events
-        return [
-            event
-            for event, author in zip(events, authors, strict=True)
-            if author not in erased or _at(event.data) > erased[author].erased_at
-        ]
+        return [e for e in events if not said_before(erased, _author(e.data), _at(e.data))]
 
     async def _apply(self, events: Sequence[Envelope[Any]], now: datetime) -> Changes:
         changes = Changes()
