@@ -9,7 +9,7 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -63,8 +63,7 @@ async def require_key(
     scope, brand_query = _route_access(
         request.scope.get("route"), state.service_name, request.method
     )
-    if not principal.may(scope):
-        raise HTTPException(403, f"this API key lacks the scope {scope!r}")
+    _check_scope(principal, scope)
     if principal.restricted:
         brand = request.path_params.get("brand") or request.query_params.get("brand")
         if brand is None and brand_query:
@@ -83,8 +82,18 @@ async def require_key(
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )
     request.state.principal = principal
-    request.state.scopes = principal.granted()
     return principal
+
+
+def _check_scope(principal: Principal, scope: str) -> None:
+    if not principal.may(scope):
+        raise HTTPException(403, f"this API key lacks the scope {scope!r}")
+
+
+def check_scope(request: Request, scope: str) -> None:
+    """403 unless the caller's key holds this scope too: for a route whose body asks for more
+    than the route's own scope (a review that also changes the brand's policy)."""
+    _check_scope(principal_of(request), scope)
 
 
 class Problem(BaseModel):
@@ -152,14 +161,19 @@ def mark_scopes(service: str, routers: Sequence[APIRouter]) -> None:
     """Name each keyed route's scope in its `openapi_extra` (`x-animo-scope`, in the OpenAPI
     document too) and description, once, before the routers are included."""
     for route in _routes([r for router in routers for r in router.routes]):
-        extra = route.openapi_extra or {}
-        method = sorted(route.methods or {"GET"})[0]
-        scope = extra.get("x-animo-scope") or default_scope(service, method)
-        route.openapi_extra = {**extra, "x-animo-scope": scope}
+        scope = _scope_of(route, service, sorted(route.methods or {"GET"})[0])
+        route.openapi_extra = {**(route.openapi_extra or {}), "x-animo-scope": scope}
         lines = (route.description or "").rstrip()
         note = f"Scope: `{scope}`."
         if note not in lines:
             route.description = f"{lines}\n\n{note}".strip()
+
+
+def _scope_of(route: Any, service: str, method: str) -> str:
+    """The scope a route names (`needs`), else its service's read or write default."""
+    extra = getattr(route, "openapi_extra", None) or {}
+    scope: str = extra.get("x-animo-scope") or default_scope(service, method)
+    return scope
 
 
 def _route_access(route: Any, service: str, method: str) -> tuple[str, bool]:
@@ -167,30 +181,28 @@ def _route_access(route: Any, service: str, method: str) -> tuple[str, bool]:
     cached: tuple[str, bool] | None = getattr(route, "_animo_access", None)
     if cached is not None:
         return cached
-    extra = getattr(route, "openapi_extra", None) or {}
-    scope = extra.get("x-animo-scope") or default_scope(service, method)
     dependant = getattr(route, "dependant", None)
     params = dependant.query_params if dependant is not None else []
-    found = (scope, any(p.name == "brand" for p in params))
+    found = (_scope_of(route, service, method), any(p.name == "brand" for p in params))
     with contextlib.suppress(AttributeError):
         route._animo_access = found
     return found
 
 
-def _dollar_key(value: Any, path: list[str | int]) -> list[str | int] | None:
-    if isinstance(value, dict):
+Loc = list[str | int]
+
+
+def _texts(value: Any, loc: Loc) -> Iterator[tuple[Loc, str, bool]]:
+    """Every key and string of a parsed JSON body, in order: (where, text, is it a key)."""
+    if isinstance(value, str):
+        yield loc, value, False
+    elif isinstance(value, dict):
         for key, item in value.items():
-            if key.startswith("$") or "\x00" in key:
-                return [*path, key]
-            found = _dollar_key(item, [*path, key])
-            if found is not None:
-                return found
+            yield [*loc, key], key, True
+            yield from _texts(item, [*loc, key])
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            found = _dollar_key(item, [*path, index])
-            if found is not None:
-                return found
-    return None
+            yield from _texts(item, [*loc, index])
 
 
 # A JSON escape of a UTF-16 surrogate: only then can a parsed string hold a lone one.
@@ -203,25 +215,6 @@ def _not_unicode(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
-
-
-def _lone_surrogate(value: Any, path: list[str | int]) -> list[str | int] | None:
-    """The path to the first string or key holding a lone surrogate (not storable, not sendable)."""
-    if isinstance(value, str):
-        return path if _not_unicode(value) else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if _not_unicode(key):
-                return [*path, key.encode("utf-8", "backslashreplace").decode()]
-            found = _lone_surrogate(item, [*path, key])
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found = _lone_surrogate(item, [*path, index])
-            if found is not None:
-                return found
-    return None
 
 
 def _refusal(body: bytes) -> dict[str, Any] | None:
@@ -243,20 +236,27 @@ def _refusal(body: bytes) -> dict[str, Any] | None:
         parsed = json.loads(body)
     except ValueError:
         return None  # FastAPI answers malformed JSON with its own precise 422
-    found = _dollar_key(parsed, ["body"]) if dollar else None
-    if found is not None:
-        return {
-            "type": "forbidden_key",
-            "loc": found,
-            "msg": "keys starting with '$' are not accepted",
-        }
-    found = _lone_surrogate(parsed, ["body"]) if surrogate else None
-    if found is not None:
-        return {
-            "type": "invalid_unicode",
-            "loc": found,
-            "msg": "a lone UTF-16 surrogate is not Unicode text",
-        }
+    if dollar:
+        for loc, key, is_key in _texts(parsed, ["body"]):
+            if is_key and (key.startswith("$") or "\x00" in key):
+                return {
+                    "type": "forbidden_key",
+                    "loc": loc,
+                    "msg": "keys starting with '$' are not accepted",
+                }
+    if surrogate:
+        for loc, text, _ in _texts(parsed, ["body"]):
+            if _not_unicode(text):
+                # A key that is not text cannot be shown as it is either.
+                where = [
+                    p.encode("utf-8", "backslashreplace").decode() if isinstance(p, str) else p
+                    for p in loc
+                ]
+                return {
+                    "type": "invalid_unicode",
+                    "loc": where,
+                    "msg": "a lone UTF-16 surrogate is not Unicode text",
+                }
     return None
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import AfterValidator
 
 from animo_shared.events import BRAND_PATTERN, utcnow
-from animo_shared.http import needs, principal_of, visible_brands
+from animo_shared.http import check_scope, needs, visible_brands
 
 from .api import ActorHeader, actor, invalid
 from .api_models import ApproveBody, ClaimBody, RejectBody, ReviewPage, ReviewResult
@@ -163,8 +163,8 @@ async def approve(
 async def reject(
     request: Request, decision_id: str, body: RejectBody, who: ActorHeader = None
 ) -> ReviewResult:
-    if body.allow_list and not principal_of(request).may(POLICY_WRITE):
-        raise HTTPException(403, f"this API key lacks the scope {POLICY_WRITE!r}")
+    if body.allow_list:
+        check_scope(request, POLICY_WRITE)
     reviewer = actor(who, body.reviewer)
     ruling = Ruling(approve=False, reason=body.reason, action=body.action)
     return await _settle(
