@@ -14,6 +14,8 @@ BRAND_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,62})$"
 SOURCE_PATTERN = r"^[a-z][a-z0-9_-]{0,31}$"
 
 BrandId = Annotated[str, StringConstraints(pattern=BRAND_PATTERN)]
+# Follower counts are summed in 64-bit integers (reach): no account comes near 10^12.
+MAX_FOLLOWERS = 1_000_000_000_000
 SourceName = Annotated[str, StringConstraints(pattern=SOURCE_PATTERN)]
 Handle = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -64,8 +66,7 @@ class Payload(BaseModel):
 class Author(Payload):
     handle: Handle
     name: str | None = Field(default=None, max_length=200)
-    # Bounded: counts are summed in 64-bit integers (reach); no account comes near 10^12.
-    followers: int | None = Field(default=None, ge=0, le=1_000_000_000_000)
+    followers: int | None = Field(default=None, ge=0, le=MAX_FOLLOWERS)
 
 
 class MentionReceived(Payload):

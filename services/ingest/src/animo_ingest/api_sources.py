@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, HTTPException, Path, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Request, Response
 
 from animo_shared.events import BRAND_PATTERN, utcnow
 from animo_shared.http import visible_brands
@@ -12,8 +12,6 @@ from animo_shared.http import visible_brands
 from .components import ingest_of
 from .connectors import SourceHealth
 from .sources import PollReport, SourceIn, SourceList, SourceOut
-
-router = APIRouter(prefix="/v1", tags=["sources"])
 
 SourceId = Annotated[str, Path(pattern=BRAND_PATTERN, examples=["velotaf-forum"])]
 SHARED = (
@@ -23,12 +21,16 @@ SHARED = (
 NOTE = "Sources serve every brand: a brand-restricted API key gets 403 here."
 
 
-def check_every_brand(request: Request) -> None:
+async def check_every_brand(request: Request) -> None:
     """403 for a brand-restricted key. A source belongs to no brand: adding, polling or removing
     one changes what every brand hears, and its settings show what they listen to. The answer
-    is the same for every id, so it confirms none."""
+    is the same for every id, so it confirms none. (`async`: no thread hop for a check.)"""
     if visible_brands(request) is not None:
         raise HTTPException(403, SHARED)
+
+
+# After `require_key` (the include's dependencies run first), before any route of this router.
+router = APIRouter(prefix="/v1", tags=["sources"], dependencies=[Depends(check_every_brand)])
 
 
 @router.post("/sources", status_code=201, summary="Add a source to poll", description=NOTE)
@@ -86,28 +88,24 @@ async def create_source(
         ),
     ],
 ) -> SourceOut:
-    check_every_brand(request)
     record = await ingest_of(request).sources.create(body, utcnow())
     return SourceOut.of(record, None)
 
 
 @router.get("/sources", summary="Every source, with its health", description=NOTE)
 async def list_sources(request: Request) -> SourceList:
-    check_every_brand(request)
     found = await ingest_of(request).sources.sources()
     return SourceList(items=[SourceOut.of(record, state) for record, state in found])
 
 
 @router.get("/sources/{source_id}", summary="One source, with its health", description=NOTE)
 async def get_source(request: Request, source_id: SourceId) -> SourceOut:
-    check_every_brand(request)
     record, state = await ingest_of(request).sources.source(source_id)
     return SourceOut.of(record, state)
 
 
 @router.get("/sources/{source_id}/health", summary="Where a source stands", description=NOTE)
 async def source_health(request: Request, source_id: SourceId) -> SourceHealth:
-    check_every_brand(request)
     record, state = await ingest_of(request).sources.source(source_id)
     return state.health if state else SourceHealth(source_id=record.id)
 
@@ -118,7 +116,6 @@ async def source_health(request: Request, source_id: SourceId) -> SourceHealth:
     description=NOTE,
 )
 async def poll_source(request: Request, source_id: SourceId) -> PollReport:
-    check_every_brand(request)
     ingest = ingest_of(request)
     record, _ = await ingest.sources.source(source_id)
     return await ingest.scheduler.poll_now(record.config())
@@ -128,6 +125,5 @@ async def poll_source(request: Request, source_id: SourceId) -> PollReport:
     "/sources/{source_id}", status_code=204, summary="Stop polling a source", description=NOTE
 )
 async def delete_source(request: Request, source_id: SourceId) -> Response:
-    check_every_brand(request)
     await ingest_of(request).sources.delete(source_id)
     return Response(status_code=204)

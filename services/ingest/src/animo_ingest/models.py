@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from animo_shared.events import BrandId, EngagementKind, SourceName
+from animo_shared.events import MAX_FOLLOWERS, BrandId, EngagementKind, SourceName
 from animo_shared.store import Document
 
 
@@ -19,8 +19,7 @@ class _Strict(BaseModel):
 class AuthorIn(_Strict):
     handle: str = Field(min_length=1, max_length=200, examples=["marie_l"])
     name: str | None = Field(default=None, max_length=200)
-    # Bounded: counts are summed in 64-bit integers (reach); no account comes near 10^12.
-    followers: int | None = Field(default=None, ge=0, le=1_000_000_000_000)
+    followers: int | None = Field(default=None, ge=0, le=MAX_FOLLOWERS)
 
 
 class MentionIn(_Strict):
