@@ -458,12 +458,7 @@ def table(result: dict[str, Any]) -> str:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="animo-bench-"))
-    stack = Stack(
-        home=home,
-        admin_key="bench-" + secrets.token_urlsafe(24),
-        broker_port=free_port(),
-        ports={service: free_port() for service in SERVICES},
-    )
+    stack = Stack.on_ports(home, "bench-" + secrets.token_urlsafe(24), free_port)
     result: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {

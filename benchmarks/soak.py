@@ -554,12 +554,7 @@ def figures(soak: Soak) -> dict[str, Any]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     home = Path(tempfile.mkdtemp(prefix="animo-soak-"))
-    stack = Stack(
-        home=home,
-        admin_key="soak-" + secrets.token_urlsafe(24),
-        broker_port=free_port(),
-        ports={service: free_port() for service in SERVICES},
-    )
+    stack = Stack.on_ports(home, "soak-" + secrets.token_urlsafe(24), free_port)
     seconds = args.warmup + args.minutes * 60
     total = int(args.rate * seconds) // args.batch_size * args.batch_size
     result: dict[str, Any] = {

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from animo_dev.stack import SERVICES, Stack
+from animo_dev.stack import Stack
 
 from helpers.faults import spare_port
 
@@ -20,12 +20,7 @@ KEY = "e2e-" + uuid.uuid4().hex
 @contextlib.contextmanager
 def running_stack(home: Path, admin_key: str) -> Iterator[Stack]:
     """Broker and five services on free ports, stopped on exit whatever happened."""
-    running = Stack(
-        home=home,
-        admin_key=admin_key,
-        broker_port=spare_port(),
-        ports={service: spare_port() for service in SERVICES},
-    )
+    running = Stack.on_ports(home, admin_key, spare_port)
     try:
         running.start(timeout=120)
         yield running

@@ -61,11 +61,8 @@ WINDOW = {"from": "2026-11-01T00:00:00Z", "to": "2026-12-01T00:00:00Z", "interva
 @pytest.fixture
 def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """A stack not started yet, on ports of its own, with its own home and admin key."""
-    stack = Stack(
-        home=tmp_path_factory.mktemp("faults"),
-        admin_key="faults-" + uuid.uuid4().hex,
-        broker_port=spare_port(),
-        ports={service: spare_port() for service in SERVICES},
+    stack = Stack.on_ports(
+        tmp_path_factory.mktemp("faults"), "faults-" + uuid.uuid4().hex, spare_port
     )
     try:
         yield stack
@@ -449,10 +446,10 @@ def test_two_reporting_processes_catching_up_a_backlog_count_exactly(
 ) -> None:
     """The reason to scale out: a backlog. Both processes stall (shorter than the session
     timeout, so they keep their partitions) while mentions and their decisions pile up, then
-    catch up side by side. A mention and its decision share a key, hence a partition number;
-    with aiokafka's round-robin assignment of these six three-partition topics to two members,
-    partition k of the mentions and partition k of the decisions go to different members: one
-    mention's two halves meet across processes."""
+    catch up side by side. A mention and its decision share a key, hence a partition number:
+    the consumers' range assignment gives partition k of every topic to one member, so a
+    mention's two halves are joined in one process (round robin split them, and the two
+    processes overwrote each other's half of the join)."""
     stack = own_stack
     stack.start(timeout=120)
     stack.start_instance("reporting", "reporting-2", spare_port())

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,16 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     broker: subprocess.Popen[bytes] | None = None
     services: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @classmethod
+    def on_ports(cls, home: Path, admin_key: str, port: Callable[[], int]) -> Stack:
+        """A stack, not started, whose broker and services each take a port from `port`."""
+        return cls(
+            home=home,
+            admin_key=admin_key,
+            broker_port=port(),
+            ports={service: port() for service in SERVICES},
+        )
 
     @property
     def bootstrap(self) -> str:
