@@ -37,6 +37,7 @@ from .loyalty_models import (
     RuleHistory,
     RuleSet,
     RulesIn,
+    Wallet,
 )
 
 router = APIRouter(prefix="/v1", tags=["loyalty"])
@@ -56,9 +57,11 @@ async def _loyalty(request: Request) -> AsyncIterator[Loyalty]:
 Service = Annotated[Loyalty, Depends(_loyalty)]
 
 
-async def _member_brand(request: Request, svc: Loyalty, member_id: str) -> str | None:
+async def _member_brand(
+    request: Request, svc: Loyalty, member_id: str
+) -> tuple[str | None, Wallet | None]:
     """The brand of a member loyalty knows: its wallet's, else its member's, merged or not
-    (None: unknown, each route answers that as before).
+    (None: unknown, each route answers that as before); and the wallet, read once.
 
     404 `unknown_member` for a member of a brand the caller's key may not see and, for a
     brand-restricted key, for an unknown id too: the grants list answers an unknown id with an
@@ -74,7 +77,7 @@ async def _member_brand(request: Request, svc: Loyalty, member_id: str) -> str |
         brand is not None and not may_see(request, brand)
     ):
         raise NotFound("unknown_member", f"no member {member_id!r}")
-    return brand
+    return brand, wallet
 
 
 @router.get("/members/{member_id}/loyalty", summary="A member's balance and ledger, newest first")
@@ -85,8 +88,7 @@ async def member_loyalty(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> LoyaltyView:
-    await _member_brand(request, svc, member_id)
-    wallet = await svc.repo.wallets.get(member_id)
+    _, wallet = await _member_brand(request, svc, member_id)
     if wallet is None and not await svc.directory.exists(member_id):
         raise HTTPException(404, {"type": "unknown_member", "msg": f"no member {member_id!r}"})
     entries, total = await svc.repo.ledger_page(member_id, limit, offset)
@@ -119,7 +121,7 @@ async def redeem(request: Request, member_id: str, body: RedeemIn, svc: Service)
 )
 async def grant(request: Request, member_id: str, body: GrantIn, svc: Service) -> GrantOut:
     check_brand(request, body.brand)
-    brand = await _member_brand(request, svc, member_id)
+    brand, _ = await _member_brand(request, svc, member_id)
     if brand is not None and brand != body.brand:
         # `grant_manually` compares the wallet's brand only: a member without one yet would be
         # credited under the body's brand.
